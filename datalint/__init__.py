@@ -1,0 +1,16 @@
+"""datalint: a linter for LLM fine-tuning datasets."""
+
+__version__ = "0.1.0"
+
+
+def lint(*args, **kwargs):
+    """Lint files, folders or cached Hugging Face dataset ids and return the Report.
+
+    See :func:`datalint.engine.lint` for the arguments.
+    """
+    from .engine import lint as _lint
+
+    return _lint(*args, **kwargs)
+
+
+__all__ = ["lint", "__version__"]

@@ -1,0 +1,294 @@
+"""Configuration: ``[tool.datalint]`` in ``pyproject.toml`` or a ``datalint.toml``.
+
+The nearest config is found by walking up from the first data path (like ruff).  Everything is
+validated here, in one place: an unknown key, rule, selector or option is an error that
+suggests the right spelling.  Command-line options override the file.
+
+Example ``datalint.toml`` (in ``pyproject.toml`` the same keys go under ``[tool.datalint]``)::
+
+    select = ["ALL"]
+    ignore = ["stray-whitespace"]
+    fail-on = "error"
+    max-tokens = 4096
+    packs = ["my_patterns.toml"]
+
+    [severity]
+    pii = "error"
+
+    [fields]                 # canonical name = name in your data
+    prompt = "question"
+    completion = "answer"
+
+    [roles]                  # role name in your data = canonical role
+    customer = "user"
+    agent = "assistant"
+
+    [per-file-ignores]
+    "vendor/*.jsonl" = ["encoding-error"]
+
+    [rules.too-few-examples]
+    min-records = 200
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .layouts import LAYOUTS
+from .registry import UsageError, find_rule, suggest, validate_selector
+from .report import SEVERITIES
+
+CONFIG_FILES = ("datalint.toml", ".datalint.toml", "pyproject.toml")
+FAIL_ON = ("error", "warning", "info", "never")
+CANONICAL_FIELDS = ("messages", "conversations", "instruction", "input", "output", "response",
+                    "prompt", "completion", "chosen", "rejected", "text", "system", "history")
+
+TOP_KEYS = {"select", "ignore", "extend-select", "fail-on", "severity", "fields", "roles",
+            "per-file-ignores", "rules", "packs", "max-tokens", "tokenizer", "max-line-bytes"}
+
+
+@dataclass
+class Config:
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    fail_on: str = "error"
+    severity: dict[str, str] = field(default_factory=dict)  # rule code -> level
+    fields: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule code -> options
+    packs: list[str] = field(default_factory=list)
+    max_line_bytes: int | None = None
+    source: str | None = None  # the file it came from
+
+    def ignored_for(self, path: str) -> list[str]:
+        out: list[str] = []
+        p = Path(path)
+        for pattern, sels in self.per_file_ignores.items():
+            if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(p.name, pattern) or \
+                    p.match(pattern):
+                out.extend(sels)
+        return out
+
+
+def find_config(start: str | Path) -> Path | None:
+    p = Path(start).resolve()
+    if not p.is_dir():
+        p = p.parent
+    for d in (p, *p.parents):
+        for name in CONFIG_FILES:
+            c = d / name
+            if c.is_file():
+                if name == "pyproject.toml":
+                    try:
+                        data = tomllib.loads(c.read_text(encoding="utf-8"))
+                    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+                        continue
+                    if "datalint" not in data.get("tool", {}):
+                        continue
+                return c
+    return None
+
+
+def load_config(path: Path) -> Config:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read config ({e.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: invalid TOML ({e})") from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("datalint", {})
+    elif "tool" in data and "datalint" in data["tool"]:
+        data = data["tool"]["datalint"]
+    cfg = config_from_dict(data, str(path))
+    base = path.parent
+    cfg.packs = [str((base / p).resolve()) if not Path(p).is_absolute() else p for p in cfg.packs]
+    return cfg
+
+
+def _expect(where: str, value: Any, typ: type | tuple, what: str) -> Any:
+    if not isinstance(value, typ) or isinstance(value, bool) and typ in (int, float, (int, float)):
+        raise UsageError(f"{where}: expected {what}, got {value!r}")
+    return value
+
+
+def _str_list(where: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{where}: expected a list of strings, got {value!r}")
+    return value
+
+
+def config_from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
+    cfg = Config(source=source)
+    for key in data:
+        if key not in TOP_KEYS:
+            raise UsageError(f"{source}: unknown key {key!r}{suggest(key, sorted(TOP_KEYS))}")
+    if "select" in data:
+        cfg.select = _str_list(f"{source}: select", data["select"])
+    cfg.ignore = _str_list(f"{source}: ignore", data.get("ignore", []))
+    cfg.extend_select = _str_list(f"{source}: extend-select", data.get("extend-select", []))
+    for s in [*(cfg.select or []), *cfg.ignore, *cfg.extend_select]:
+        try:
+            validate_selector(s)
+        except UsageError as e:
+            raise UsageError(f"{source}: {e}") from None
+    if "fail-on" in data:
+        cfg.fail_on = data["fail-on"]
+        if cfg.fail_on not in FAIL_ON:
+            raise UsageError(f"{source}: fail-on must be one of {', '.join(FAIL_ON)}")
+    for key, level in _expect(f"{source}: severity", data.get("severity", {}), dict,
+                              "a table").items():
+        rule = _rule(source, key)
+        if level not in SEVERITIES:
+            raise UsageError(f"{source}: severity of {key!r} must be info, warning or error"
+                             f"{suggest(str(level), list(SEVERITIES))}")
+        cfg.severity[rule.code] = level
+    for canonical, actual in _expect(f"{source}: fields", data.get("fields", {}), dict,
+                                     "a table").items():
+        if canonical not in CANONICAL_FIELDS:
+            raise UsageError(f"{source}: fields: unknown canonical field {canonical!r}"
+                             f"{suggest(canonical, list(CANONICAL_FIELDS))} "
+                             f"(known: {', '.join(CANONICAL_FIELDS)})")
+        cfg.fields[canonical] = _expect(f"{source}: fields.{canonical}", actual, str, "a string")
+    for raw_role, canonical in _expect(f"{source}: roles", data.get("roles", {}), dict,
+                                       "a table").items():
+        if canonical not in ("system", "user", "assistant", "tool"):
+            raise UsageError(f"{source}: roles.{raw_role} must be system, user, assistant or tool")
+        cfg.roles[raw_role] = canonical
+    for pattern, sels in _expect(f"{source}: per-file-ignores", data.get("per-file-ignores", {}),
+                                 dict, "a table").items():
+        sels = _str_list(f"{source}: per-file-ignores.{pattern}", sels)
+        for s in sels:
+            validate_selector(s)
+        cfg.per_file_ignores[pattern] = sels
+    cfg.packs = _str_list(f"{source}: packs", data.get("packs", []))
+    if "max-line-bytes" in data:
+        cfg.max_line_bytes = _expect(f"{source}: max-line-bytes", data["max-line-bytes"], int,
+                                     "an integer")
+    for key, opts in _expect(f"{source}: rules", data.get("rules", {}), dict, "a table").items():
+        rule = _rule(source, key)
+        _expect(f"{source}: rules.{key}", opts, dict, "a table")
+        cfg.rule_options.setdefault(rule.code, {}).update(opts)
+    # shortcuts for the too-long rule
+    for key in ("max-tokens", "tokenizer"):
+        if key in data:
+            cfg.rule_options.setdefault("C008", {})[key] = data[key]
+    # validate every rule's options now, so mistakes surface before any data is read
+    for code, opts in cfg.rule_options.items():
+        build_options(find_rule(code), opts, source)
+    return cfg
+
+
+def _rule(source: str, key: str):
+    try:
+        return find_rule(key)
+    except UsageError as e:
+        raise UsageError(f"{source}: {e}") from None
+
+
+def _coerce(where: str, value: Any, annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        non_none = [a for a in args if a is not type(None)]
+        return _coerce(where, value, non_none[0])
+    if annotation is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise UsageError(f"{where}: expected a number, got {value!r}")
+    if annotation is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise UsageError(f"{where}: expected an integer, got {value!r}")
+    if annotation is bool:
+        if isinstance(value, bool):
+            return value
+        raise UsageError(f"{where}: expected true or false, got {value!r}")
+    if annotation is str:
+        if isinstance(value, str):
+            return value
+        raise UsageError(f"{where}: expected a string, got {value!r}")
+    if origin in (list, tuple):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)):
+            raise UsageError(f"{where}: expected a list, got {value!r}")
+        inner = args[0] if args else str
+        return tuple(_coerce(where, v, inner) for v in value)
+    return value
+
+
+def build_options(rule, opts: dict[str, Any], source: str = "<config>"):
+    """An instance of the rule's Options dataclass, validated, from a dict of kebab-case keys."""
+    hints = typing.get_type_hints(rule.Options)
+    names = {f.name.replace("_", "-"): f.name for f in dataclasses.fields(rule.Options)}
+    kwargs = {}
+    for key, value in opts.items():
+        k = key.replace("_", "-")
+        if k not in names:
+            known = ", ".join(names) or "none"
+            raise UsageError(f"{source}: rule {rule.name!r} has no option {key!r}"
+                             f"{suggest(k, list(names))} (options: {known})")
+        kwargs[names[k]] = _coerce(f"{source}: {rule.name}.{k}", value, hints[names[k]])
+    return rule.Options(**kwargs)
+
+
+def options_doc(rule) -> list[tuple[str, str, Any]]:
+    """(name, type, default) of each option, for documentation."""
+    hints = typing.get_type_hints(rule.Options)
+    out = []
+    for f in dataclasses.fields(rule.Options):
+        default = f.default if f.default is not dataclasses.MISSING else (
+            f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        t = hints[f.name]
+        tname = getattr(t, "__name__", str(t)).replace("typing.", "")
+        out.append((f.name.replace("_", "-"), tname, default))
+    return out
+
+
+def merge_cli(cfg: Config, *, select=None, ignore=(), extend_select=(), fail_on=None,
+              severity=(), options=None, packs=(), max_line_bytes=None) -> Config:
+    """Apply command-line options on top of a file config."""
+    if select:
+        cfg.select = [s for v in select for s in v.split(",") if s.strip()]
+    if ignore:
+        cfg.ignore = cfg.ignore + [s for v in ignore for s in v.split(",") if s.strip()]
+    if extend_select:
+        cfg.extend_select = cfg.extend_select + [s for v in extend_select for s in v.split(",")]
+    for s in [*(cfg.select or []), *cfg.ignore, *cfg.extend_select]:
+        validate_selector(s.strip())
+    if fail_on:
+        cfg.fail_on = fail_on
+    for item in severity:
+        if "=" not in item:
+            raise UsageError(f"--severity expects RULE=LEVEL, got {item!r}")
+        key, level = item.split("=", 1)
+        rule = find_rule(key.strip())
+        if level.strip() not in SEVERITIES:
+            raise UsageError(f"--severity {item!r}: level must be info, warning or error")
+        cfg.severity[rule.code] = level.strip()
+    for code, opts in (options or {}).items():
+        rule = find_rule(code)
+        cfg.rule_options.setdefault(rule.code, {}).update(opts)
+        build_options(rule, cfg.rule_options[rule.code], "command line")
+    cfg.packs = cfg.packs + list(packs)
+    if max_line_bytes:
+        cfg.max_line_bytes = max_line_bytes
+    return cfg
+
+
+__all__ = ["Config", "find_config", "load_config", "config_from_dict", "merge_cli",
+           "build_options", "options_doc", "LAYOUTS"]

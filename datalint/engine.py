@@ -1,0 +1,271 @@
+"""The engine: read every source once, run record rules in one streaming pass, then dataset
+rules with lazily built shared resources; apply suppressions; return a Report."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from . import registry
+from .config import Config, build_options
+from .layouts import SUPPRESS_FIELD, LayoutMapper
+from .packs import PatternSet, load_packs
+from .readers import (DEFAULT_MAX_LINE_BYTES, InputFileError, ReaderEvent, Source, discover,
+                      read_source)
+from .record import Location, Record
+from .report import Finding, InputError, Metric, Report, RuleError, Skipped
+from .rule import DatasetRule, LayoutRule, ReaderRule, RecordRule, Rule
+
+
+class RunContext:
+    """What rules may ask the engine for: their pattern packs and run-wide settings."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self._packs = load_packs(tuple(cfg.packs))
+        self._sets: dict[str, PatternSet] = {}
+
+    def patterns(self, rule_name: str) -> PatternSet:
+        if rule_name not in self._sets:
+            self._sets[rule_name] = PatternSet(self._packs.get(rule_name, []))
+        return self._sets[rule_name]
+
+
+@dataclass
+class Dataset:
+    """What a dataset rule sees: every record (when a selected rule needs them) and counts."""
+
+    sources: list[str]
+    count: int
+    records: list[Record] | None
+    context: RunContext
+    layouts: dict[str, int] = field(default_factory=dict)
+    resources: dict[str, Any] = field(default_factory=dict)
+
+
+class _Progress:
+    """A one-line progress display on a TTY; silent otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.last = 0.0
+
+    def update(self, path: str, n: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last > 0.25:
+            self.last = now
+            sys.stderr.write(f"\r\x1b[Kreading {path}: {n:,} records")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.last:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+class Engine:
+    def __init__(self, cfg: Config, progress: bool = False):
+        self.cfg = cfg
+        self.selected = registry.select_rules(cfg.select, cfg.ignore, cfg.extend_select)
+        self.context = RunContext(cfg)
+        self.progress = _Progress(progress)
+        self.instances: dict[str, Rule] = {}
+        for cls in self.selected:
+            opts = build_options(cls, cfg.rule_options.get(cls.code, {}), cfg.source or "config")
+            self.instances[cls.code] = cls(opts, cfg.severity.get(cls.code), self.context)
+        self.by_name = {r.name: r for r in self.instances.values()}
+        self._suppress_cache: dict[Any, tuple[frozenset[str] | None, str | None]] = {}
+
+    # -- selection helpers ----------------------------------------------------------------
+    def _rules_for(self, path: str) -> dict[str, Rule]:
+        ignored = self.cfg.ignored_for(path)
+        if not ignored:
+            return self.instances
+        out = {}
+        for code, rule in self.instances.items():
+            if not any(registry.specificity(s, type(rule)) is not None for s in ignored):
+                out[code] = rule
+        return out
+
+    def _suppression(self, value: Any) -> tuple[frozenset[str] | None, str | None]:
+        """(codes suppressed, problem) for the value of the reserved suppression field."""
+        key = value if isinstance(value, (str, bool, int, float)) or value is None else repr(value)
+        if key in self._suppress_cache:
+            return self._suppress_cache[key]
+        problem = None
+        if value is True or value in ("", "*", "all", "ALL") or value == []:
+            codes = frozenset(r.code for r in registry.all_rules())
+            problem = "blanket"
+        else:
+            sels = value.split(",") if isinstance(value, str) else value
+            if not isinstance(sels, list) or not all(isinstance(s, str) for s in sels):
+                codes, problem = frozenset(), "invalid:a list of rule codes or names"
+            else:
+                good, bad = set(), []
+                for s in (x.strip() for x in sels):
+                    matched = [r.code for r in registry.all_rules()
+                               if registry.specificity(s, r) is not None]
+                    if not matched or s.upper() == "ALL":
+                        bad.append(s)
+                    good.update(matched)
+                codes = frozenset(good)
+                if bad:
+                    problem = "invalid:" + ", ".join(repr(b) for b in bad)
+        self._suppress_cache[key] = (codes, problem)
+        return codes, problem
+
+    # -- the run --------------------------------------------------------------------------
+    def run(self, paths: list[str]) -> Report:
+        report = Report()
+        report.rules_run = [r.code for r in self.selected]
+        sources: list[Source] = []
+        for p in paths:
+            try:
+                sources.extend(discover([p]))
+            except InputFileError as e:
+                report.input_errors.append(InputError(e.path, e.message))
+        report.files = [s.path for s in sources]
+        record_rules = [r for r in self.instances.values() if isinstance(r, RecordRule)]
+        dataset_rules = [r for r in self.instances.values() if isinstance(r, DatasetRule)]
+        keep = any("records" in r.requires for r in dataset_rules)
+        kept: list[Record] | None = [] if keep else None
+        mapper = LayoutMapper(self.cfg.fields, self.cfg.roles)
+        max_line = self.cfg.max_line_bytes or DEFAULT_MAX_LINE_BYTES
+        findings = report.findings
+        layouts: dict[str, int] = {}
+        suppressed_at: dict[tuple[str, int], frozenset[str]] = {}
+        crashed: set[str] = set()
+        count = 0
+
+        def crash(rule: Rule, exc: BaseException) -> None:
+            crashed.add(rule.code)
+            report.errors.append(RuleError(rule.code, rule.name, f"{type(exc).__name__}: {exc}",
+                                           traceback.format_exc()))
+
+        for src in sources:
+            active = self._rules_for(src.path)
+            rrules = [r for r in record_rules if r.code in active and r.code not in crashed]
+            layout_by_name = {r.name: r for r in active.values() if isinstance(r, LayoutRule)}
+            reader_by_name = {r.name: r for r in active.values() if isinstance(r, ReaderRule)}
+            blanket = layout_by_name.get("blanket-suppression")
+            invalid_sup = layout_by_name.get("invalid-suppression")
+            n_in_file = 0
+            try:
+                for item in read_source(src, max_line):
+                    if type(item) is ReaderEvent:
+                        rule = reader_by_name.get(item.rule)
+                        if rule is not None:
+                            findings.append(rule.finding(None, item.message, location=Location(
+                                item.path, item.line, item.index, None, None),
+                                severity=item.severity))
+                        continue
+                    count += 1
+                    n_in_file += 1
+                    if not n_in_file & 0x3FFF:
+                        self.progress.update(src.path, n_in_file)
+                    mapper.adapt(item)
+                    if item.layout:
+                        layouts[item.layout] = layouts.get(item.layout, 0) + 1
+                    raw = item.raw
+                    sup = None
+                    if type(raw) is dict and SUPPRESS_FIELD in raw:
+                        sup, problem = self._suppression(raw[SUPPRESS_FIELD])
+                        if problem == "blanket" and blanket is not None:
+                            findings.append(blanket.finding(
+                                item, "suppression without a rule code hides every finding on "
+                                      "this record; name the rules to silence",
+                                field=SUPPRESS_FIELD))
+                        elif problem and problem.startswith("invalid:") and invalid_sup:
+                            findings.append(invalid_sup.finding(
+                                item, f"suppression names no known rule: {problem[8:]}",
+                                field=SUPPRESS_FIELD))
+                        item.suppressed = sup
+                        suppressed_at[(item.path, item.index)] = sup
+                    if item.issues:
+                        for iss in item.issues:
+                            rule = layout_by_name.get(iss.code)
+                            if rule is not None and (sup is None or rule.code not in sup):
+                                findings.append(rule.finding(item, iss.message, field=iss.field))
+                            elif rule is not None:
+                                report.suppressed += 1
+                    for rule in rrules:
+                        try:
+                            out = rule.check(item)
+                            if out:
+                                for f in out:
+                                    if sup is not None and f.code in sup:
+                                        report.suppressed += 1
+                                    else:
+                                        findings.append(f)
+                        except Exception as exc:  # a rule bug must not stop the others
+                            crash(rule, exc)
+                            rrules = [r for r in rrules if r is not rule]
+                    if kept is not None:
+                        kept.append(item)
+            except InputFileError as e:
+                report.input_errors.append(InputError(e.path, e.message))
+            except (OSError, MemoryError) as e:
+                report.input_errors.append(InputError(src.path, f"read failed ({e})"))
+        self.progress.done()
+        report.records = count
+
+        for rule in record_rules:
+            if rule.code in crashed:
+                continue
+            try:
+                findings.extend(f for f in rule.finish()
+                                if not _suppressed(f, suppressed_at, report))
+            except Exception as exc:
+                crash(rule, exc)
+
+        dataset = Dataset([s.path for s in sources], count, kept, self.context, layouts)
+        for rule in dataset_rules:
+            try:
+                for item in rule.check_dataset(dataset):
+                    if isinstance(item, Metric):
+                        report.metrics.append(item)
+                    elif isinstance(item, Skipped):
+                        report.skipped.append(item)
+                    elif not _suppressed(item, suppressed_at, report):
+                        findings.append(item)
+            except Exception as exc:
+                crash(rule, exc)
+        report.sort()
+        return report
+
+
+def _suppressed(f: Finding, at: dict, report: Report) -> bool:
+    loc = f.location
+    if loc.path is None or loc.index is None:
+        return False
+    sup = at.get((loc.path, loc.index))
+    if sup is not None and f.code in sup:
+        report.suppressed += 1
+        return True
+    return False
+
+
+def lint(paths: str | Path | list[str | Path], *, config: Config | None = None,
+         select: list[str] | None = None, ignore: list[str] | None = None,
+         options: dict[str, dict[str, Any]] | None = None) -> Report:
+    """Lint files, folders or cached Hugging Face dataset ids and return the Report.
+
+    >>> report = lint("train.jsonl", select=["format"])       # doctest: +SKIP
+    >>> [f.name for f in report.findings]                     # doctest: +SKIP
+    """
+    from .config import find_config, load_config, merge_cli
+
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    paths = [str(p) for p in paths]
+    if config is None:
+        found = find_config(paths[0]) if paths else None
+        config = load_config(found) if found else Config()
+    config = merge_cli(config, select=select, ignore=ignore or (), options=options)
+    return Engine(config).run(paths)

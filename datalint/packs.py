@@ -1,0 +1,171 @@
+"""Declarative pattern packs (the TOML files in the top-level ``rules/`` folder).
+
+A pack feeds one rule with patterns::
+
+    [pack]
+    rule = "leaked-special-token"          # the rule that uses these patterns
+    description = "Chat-template tokens"
+
+    [[pattern]]
+    id = "chatml"                          # unique within the rule
+    regex = '<\\|im_(?:start|end)\\|>'
+    description = "ChatML turn marker"
+    severity = "error"                     # optional, else the rule's severity
+    ignore-case = false                    # optional
+    roles = ["assistant"]                  # optional: only text of these roles
+    fields = ["input"]                     # optional: only these fields (last path part)
+    validate = "luhn"                      # optional: a named validator (see VALIDATORS)
+
+Patterns are data, never code: ``validate`` names one of a fixed set of validators.  A user
+adds a pack with ``--pack FILE`` or ``packs = [...]`` in the config.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .registry import UsageError
+
+
+def _luhn(s: str) -> bool:
+    digits = [int(c) for c in s if c.isdigit()]
+    if not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _not_example_domain(s: str) -> bool:
+    """False for addresses at the reserved example domains (RFC 2606) and obvious fakes."""
+    domain = s.rsplit("@", 1)[-1].lower().rstrip(".")
+    labels = domain.split(".")
+    reserved = {"example", "test", "invalid", "localhost", "domain", "email", "yourdomain",
+                "company", "mycompany", "yourcompany", "acme", "xyz", "abc", "sample"}
+    return not (set(labels[:-1]) & reserved or labels[-1] in {"test", "invalid", "localhost",
+                                                               "example"})
+
+
+def _not_placeholder_digits(s: str) -> bool:
+    """False for phone-like numbers that are obviously fake (555-01xx, all one digit…)."""
+    digits = re.sub(r"\D", "", s)
+    if len(set(digits)) <= 2:
+        return False
+    if re.search(r"555[^0-9]*01\d\d", s) or "1234567" in digits:
+        return False
+    return True
+
+
+VALIDATORS = {
+    "luhn": _luhn,
+    "real-email-domain": _not_example_domain,
+    "not-fake-phone": _not_placeholder_digits,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    rule: str
+    id: str
+    regex: str
+    description: str
+    severity: str | None
+    ignore_case: bool
+    roles: tuple[str, ...] | None
+    fields: tuple[str, ...] | None
+    validate: str | None
+    source: str
+
+
+def builtin_pack_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    installed = here / "_packs"
+    return installed if installed.is_dir() else here.parent / "rules"
+
+
+_PATTERN_KEYS = {"id", "regex", "description", "severity", "ignore-case", "roles", "fields",
+                 "validate"}
+
+
+def load_pack(path: Path) -> list[Pattern]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: cannot read rule pack ({e})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"{path}: invalid TOML in rule pack ({e})") from None
+    pack = data.get("pack", {})
+    rule = pack.get("rule")
+    if not isinstance(rule, str):
+        raise UsageError(f"{path}: a rule pack needs [pack] rule = \"<rule name>\"")
+    out = []
+    for i, p in enumerate(data.get("pattern", [])):
+        unknown = set(p) - _PATTERN_KEYS
+        if unknown:
+            raise UsageError(f"{path}: pattern {i + 1}: unknown key(s) {sorted(unknown)}")
+        if "id" not in p or "regex" not in p:
+            raise UsageError(f"{path}: pattern {i + 1} needs `id` and `regex`")
+        if p.get("validate") and p["validate"] not in VALIDATORS:
+            raise UsageError(f"{path}: pattern {p['id']!r}: unknown validator {p['validate']!r} "
+                             f"(known: {', '.join(VALIDATORS)})")
+        if p.get("severity") not in (None, "info", "warning", "error"):
+            raise UsageError(f"{path}: pattern {p['id']!r}: severity must be info, warning or error")
+        try:
+            re.compile(p["regex"])
+        except re.error as e:
+            raise UsageError(f"{path}: pattern {p['id']!r}: bad regex ({e})") from None
+        out.append(Pattern(rule, p["id"], p["regex"], p.get("description", p["id"]),
+                           p.get("severity"), bool(p.get("ignore-case", False)),
+                           tuple(p["roles"]) if p.get("roles") else None,
+                           tuple(p["fields"]) if p.get("fields") else None,
+                           p.get("validate"), str(path)))
+    return out
+
+
+@lru_cache(maxsize=8)
+def load_packs(extra: tuple[str, ...] = ()) -> dict[str, list[Pattern]]:
+    by_rule: dict[str, list[Pattern]] = {}
+    files = sorted(builtin_pack_dir().glob("*.toml")) + [Path(e) for e in extra]
+    for f in files:
+        for p in load_pack(f):
+            by_rule.setdefault(p.rule, []).append(p)
+    return by_rule
+
+
+class PatternSet:
+    """The patterns of one rule compiled into a single alternation, scanned once per text."""
+
+    def __init__(self, patterns: list[Pattern]):
+        self.patterns = patterns
+        parts = []
+        for i, p in enumerate(patterns):
+            body = f"(?i:{p.regex})" if p.ignore_case else f"(?:{p.regex})"
+            parts.append(f"(?P<p{i}>{body})")
+        self.regex = re.compile("|".join(parts)) if parts else None
+        self.validators = [VALIDATORS[p.validate] if p.validate else None for p in patterns]
+
+    def scan(self, text: str, role: str | None = None, field: str | None = None):
+        """Yield (pattern, match) for each match that applies to this role and field."""
+        if self.regex is None:
+            return
+        leaf = field.rsplit(".", 1)[-1] if field else None
+        for m in self.regex.finditer(text):
+            i = int(m.lastgroup[1:])
+            p = self.patterns[i]
+            if p.roles is not None and role not in p.roles:
+                continue
+            if p.fields is not None and leaf not in p.fields:
+                continue
+            v = self.validators[i]
+            if v is not None and not v(m.group()):
+                continue
+            yield p, m

@@ -1,0 +1,580 @@
+"""Readers: turn files, folders and cached Hugging Face datasets into a stream of Records.
+
+A reader yields :class:`~datalint.record.Record` objects and :class:`ReaderEvent` objects (a
+problem at a place in the file: a line that does not parse, a byte-order mark…).  A file that
+cannot be read at all raises :class:`InputFileError`; the engine reports it and goes on with
+the other files.  Readers open files read-only and never write to them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+
+from .record import Record
+
+#: Lines longer than this are reported and skipped instead of parsed (bytes).
+DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+JSON_SUFFIXES = (".json", ".json.gz")
+CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
+PARQUET_SUFFIXES = (".parquet",)
+SUPPORTED_SUFFIXES = JSONL_SUFFIXES + JSON_SUFFIXES + CSV_SUFFIXES + PARQUET_SUFFIXES
+
+#: Files inside data folders that are metadata, not data.
+METADATA_FILES = {"dataset_info.json", "state.json", "dataset_dict.json", "package.json",
+                  "tsconfig.json", "dataset_infos.json"}
+
+#: Columns whose string cells may hold JSON (CSV files carrying chat records).
+JSON_COLUMNS = ("messages", "conversations", "chosen", "rejected", "prompt", "completion",
+                "history")
+
+
+class InputFileError(Exception):
+    """A file that cannot be read at all."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+@dataclass(slots=True)
+class ReaderEvent:
+    rule: str  # rule name, e.g. "invalid-json"
+    path: str
+    line: int | None
+    message: str
+    index: int | None = None
+    severity: str | None = None  # None: the rule's severity
+
+
+@dataclass(slots=True)
+class Source:
+    """One thing to read: a file, or a saved Hugging Face dataset split."""
+
+    path: str  # as displayed in findings
+    kind: str  # "jsonl" | "json" | "csv" | "parquet" | "arrow"
+    files: tuple[str, ...] = ()  # arrow: the data files, in order
+
+
+# ---------------------------------------------------------------------------------------------
+# discovery
+# ---------------------------------------------------------------------------------------------
+
+def _kind_of(name: str) -> str | None:
+    low = name.lower()
+    if low.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    if low.endswith(JSON_SUFFIXES):
+        return "json"
+    if low.endswith(CSV_SUFFIXES):
+        return "csv"
+    if low.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    return None
+
+
+def _saved_dataset_sources(folder: Path, display: str) -> list[Source] | None:
+    """Sources for a folder written by ``datasets.save_to_disk`` (Dataset or DatasetDict)."""
+    if (folder / "dataset_dict.json").is_file():
+        try:
+            splits = orjson.loads((folder / "dataset_dict.json").read_bytes()).get("splits", [])
+        except (orjson.JSONDecodeError, AttributeError, OSError) as e:
+            raise InputFileError(display, f"unreadable dataset_dict.json ({e})") from None
+        out = []
+        for split in splits:
+            sub = _saved_dataset_sources(folder / str(split), f"{display.rstrip('/')}/{split}")
+            if sub:
+                out.extend(sub)
+        return out
+    if (folder / "state.json").is_file():
+        try:
+            state = orjson.loads((folder / "state.json").read_bytes())
+            names = [d["filename"] for d in state.get("_data_files", [])]
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, OSError) as e:
+            raise InputFileError(display, f"unreadable state.json ({e})") from None
+        if not names:
+            names = sorted(p.name for p in folder.glob("*.arrow"))
+        return [Source(display, "arrow", tuple(str(folder / n) for n in names))]
+    return None
+
+
+def _walk(folder: Path, display: str) -> Iterator[Source]:
+    saved = _saved_dataset_sources(folder, display)
+    if saved is not None:
+        yield from saved
+        return
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as e:
+        raise InputFileError(display, f"cannot list folder ({e.strerror})") from None
+    for e in entries:
+        if e.name.startswith((".", "__")):
+            continue
+        child = os.path.join(display, e.name)
+        if e.is_dir(follow_symlinks=False):
+            yield from _walk(Path(e.path), child)
+        elif e.name not in METADATA_FILES:
+            kind = _kind_of(e.name)
+            if kind:
+                yield Source(child, kind)
+
+
+def hf_cache_sources(dataset_id: str) -> list[Source] | None:
+    """Sources for a Hugging Face dataset id that is already in the local cache.
+
+    Looks in the hub cache (the repository's files as downloaded) first, then in the
+    ``datasets`` cache (Arrow files written by ``load_dataset``).  Never downloads.
+    """
+    if not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", dataset_id):
+        return None
+    home = Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface"))
+    hub = Path(os.environ.get("HF_HUB_CACHE", os.environ.get("HUGGINGFACE_HUB_CACHE",
+                                                              home / "hub")))
+    repo = hub / ("datasets--" + dataset_id.replace("/", "--"))
+    if repo.is_dir():
+        snap = None
+        ref = repo / "refs" / "main"
+        if ref.is_file():
+            snap = repo / "snapshots" / ref.read_text().strip()
+        if snap is None or not snap.is_dir():
+            snaps = sorted((repo / "snapshots").glob("*"), key=lambda p: p.stat().st_mtime)
+            snap = snaps[-1] if snaps else None
+        if snap is not None:
+            srcs = list(_walk(snap, dataset_id))
+            if srcs:
+                return srcs
+    dcache = Path(os.environ.get("HF_DATASETS_CACHE", home / "datasets"))
+    base = dcache / dataset_id.replace("/", "___")
+    if base.is_dir():
+        arrows = sorted(base.rglob("*.arrow"))
+        if arrows:
+            by_split: dict[str, list[str]] = {}
+            for a in arrows:
+                m = re.search(r"-(\w+?)(?:-\d{5}-of-\d{5})?\.arrow$", a.name)
+                split = m.group(1) if m else a.stem
+                by_split.setdefault(split, []).append(str(a))
+            return [Source(f"{dataset_id}/{s}", "arrow", tuple(fs)) for s, fs in by_split.items()]
+    return None
+
+
+def discover(paths: list[str]) -> list[Source]:
+    """Expand command-line arguments to sources. Raises InputFileError for a bad argument."""
+    out: list[Source] = []
+    for arg in paths:
+        p = Path(arg)
+        if p.is_dir():
+            out.extend(_walk(p, arg))
+        elif p.exists():
+            kind = _kind_of(p.name)
+            if kind is None:
+                # a file named on the command line is read as JSON Lines unless it says otherwise
+                kind = "jsonl"
+            out.append(Source(arg, kind))
+        else:
+            srcs = hf_cache_sources(arg)
+            if srcs is None:
+                raise InputFileError(arg, "no such file or folder, and no dataset of that name in "
+                                          "the local Hugging Face cache (datalint never downloads)")
+            out.extend(srcs)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _open_binary(path: str):
+    try:
+        if path.lower().endswith(".gz"):
+            return gzip.open(path, "rb")
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise InputFileError(path, "file not found (it vanished or was moved)") from None
+    except IsADirectoryError:
+        raise InputFileError(path, "is a folder, not a file") from None
+    except PermissionError:
+        raise InputFileError(path, "permission denied") from None
+    except OSError as e:
+        raise InputFileError(path, f"cannot open ({e.strerror or e})") from None
+
+
+def _sniff(head: bytes) -> tuple[str | None, int]:
+    """The encoding announced by a byte-order mark, and the mark's length."""
+    for bom, enc in _BOMS:
+        if head.startswith(bom):
+            return enc, len(bom)
+    return None, 0
+
+
+def _looks_binary(head: bytes) -> bool:
+    if not head:
+        return False
+    if head.startswith((b"\x89PNG", b"PK\x03\x04", b"\x1f\x8b", b"PAR1", b"\x7fELF", b"%PDF")):
+        return True
+    nul = head.count(b"\x00")
+    if nul == 0:
+        return False
+    # UTF-16 without a BOM has a NUL in every other byte of ASCII text
+    if nul > len(head) // 3:
+        return True
+    ctrl = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return ctrl > len(head) // 10
+
+
+def _decode_error(line: bytes) -> str | None:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return f"invalid UTF-8 byte 0x{line[e.start]:02x} at column {e.start + 1}"
+    return None
+
+
+NUL = b"\x00"
+
+
+def _json_error(line: bytes, exc: orjson.JSONDecodeError) -> str:
+    if b"\x00" in line:
+        return f"contains a NUL byte at column {line.index(NUL) + 1}"
+    bad = _decode_error(line)
+    if bad:
+        return bad
+    msg = str(exc).split(": line", 1)[0]
+    col = getattr(exc, "colno", None)
+    if "recursion" in msg.lower():
+        return "nested too deeply to parse (over 1,024 levels)"
+    return f"{msg} (column {col})" if col else msg
+
+
+class _Reader:
+    def __init__(self, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES):
+        self.max_line_bytes = max_line_bytes
+
+    def read(self, src: Source) -> Iterator[Record | ReaderEvent]:
+        if src.kind == "jsonl":
+            return self.read_jsonl(src.path)
+        if src.kind == "json":
+            return self.read_json(src.path)
+        if src.kind == "csv":
+            return self.read_csv(src.path)
+        if src.kind == "parquet":
+            return self.read_parquet(src.path)
+        if src.kind == "arrow":
+            return self.read_arrow(src)
+        raise InputFileError(src.path, f"unsupported kind {src.kind}")
+
+    # -- JSON Lines -----------------------------------------------------------------------
+    def read_jsonl(self, path: str) -> Iterator[Record | ReaderEvent]:
+        f = _open_binary(path)
+        try:
+            head = f.read(8192)
+        except OSError as e:
+            raise InputFileError(path, f"cannot read ({e.strerror or e})") from None
+        finally:
+            f.close()
+        enc, bom_len = _sniff(head)
+        if enc is None and _looks_binary(head):
+            yield ReaderEvent("file-encoding", path, None,
+                              "binary content, not a UTF-8 text file: not linted",
+                              severity="error")
+            return
+        if not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
+            yield ReaderEvent("empty-file", path, None, "file has no records")
+            return
+        f = _open_binary(path)
+        with f:
+            if enc == "utf-8-sig":
+                yield ReaderEvent("file-encoding", path, 1,
+                                  "file starts with a UTF-8 byte-order mark (BOM); many loaders "
+                                  "read it into the first field name")
+                f.read(bom_len)
+                lines = self._binary_lines(f, path)
+            elif enc is not None:
+                yield ReaderEvent("file-encoding", path, 1,
+                                  f"file is {enc.upper()}, not UTF-8; most training loaders "
+                                  "expect UTF-8")
+                text = io.TextIOWrapper(f, encoding=enc, errors="strict", newline="\n")
+                lines = (ln.encode("utf-8", "surrogatepass") for ln in text)
+            else:
+                lines = self._binary_lines(f, path)
+            index = 0
+            lineno = 0
+            loads = orjson.loads
+            try:
+                for line in lines:
+                    lineno += 1
+                    if type(line) is ReaderEvent:
+                        line.line = lineno
+                        yield line
+                        continue
+                    try:
+                        obj = loads(line)
+                    except orjson.JSONDecodeError as exc:
+                        if not line.strip():
+                            continue  # blank lines are tolerated
+                        yield ReaderEvent("invalid-json", path, lineno, _json_error(line, exc))
+                        continue
+                    yield Record(path, lineno, index, obj)
+                    index += 1
+            except UnicodeDecodeError as e:
+                yield ReaderEvent("file-encoding", path, lineno + 1,
+                                  f"cannot decode as {enc}: {e.reason}; rest of file not linted")
+            except OSError as e:
+                raise InputFileError(path, f"read failed at line {lineno + 1} "
+                                           f"({e.strerror or e})") from None
+            if index == 0 and lineno > 0:
+                yield ReaderEvent("empty-file", path, None, "file has no valid records")
+
+    def _binary_lines(self, f, path: str) -> Iterator[bytes | ReaderEvent]:
+        limit = self.max_line_bytes
+        readline = f.readline
+        while True:
+            line = readline(limit + 1)
+            if not line:
+                return
+            if len(line) > limit and not line.endswith(b"\n"):
+                size = len(line)
+                while True:  # skip the rest of the line without keeping it
+                    chunk = readline(1 << 20)
+                    size += len(chunk)
+                    if not chunk or chunk.endswith(b"\n"):
+                        break
+                yield ReaderEvent("invalid-json", path, None,
+                                  f"line is {size / 1e6:.0f} MB, over the {limit / 1e6:.0f} MB "
+                                  "line limit (--max-line-bytes): not parsed")
+                continue
+            yield line
+
+    # -- JSON (array or object) -----------------------------------------------------------
+    def read_json(self, path: str) -> Iterator[Record | ReaderEvent]:
+        f = _open_binary(path)
+        with f:
+            try:
+                data = f.read()
+            except OSError as e:
+                raise InputFileError(path, f"cannot read ({e.strerror or e})") from None
+        enc, bom_len = _sniff(data[:4])
+        if enc is None and _looks_binary(data[:8192]):
+            yield ReaderEvent("file-encoding", path, None,
+                              "binary content, not a UTF-8 text file: not linted",
+                              severity="error")
+            return
+        if enc == "utf-8-sig":
+            yield ReaderEvent("file-encoding", path, 1,
+                              "file starts with a UTF-8 byte-order mark (BOM)")
+            data = data[bom_len:]
+        elif enc is not None:
+            yield ReaderEvent("file-encoding", path, 1, f"file is {enc.upper()}, not UTF-8")
+            try:
+                data = data.decode(enc).encode("utf-8", "surrogatepass")
+            except UnicodeDecodeError as e:
+                yield ReaderEvent("file-encoding", path, None, f"cannot decode as {enc}: {e.reason}")
+                return
+        if not data.strip():
+            yield ReaderEvent("empty-file", path, None, "file has no records")
+            return
+        try:
+            obj = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            if "trailing" in str(exc).lower() or "extra data" in str(exc).lower():
+                # a .json file that is really JSON Lines
+                yield from self._jsonl_from_bytes(path, data)
+                return
+            line = getattr(exc, "lineno", None)
+            yield ReaderEvent("invalid-json", path, line,
+                              _json_error(data.splitlines()[line - 1] if line else data, exc)
+                              + ("; the whole file is unreadable" if line else ""))
+            return
+        prefix = ""
+        if isinstance(obj, dict):
+            inner = [k for k, v in obj.items() if isinstance(v, list) and v
+                     and all(isinstance(x, dict) for x in v[:5])]
+            record_keys = {"messages", "conversations", "instruction", "prompt", "text", "chosen"}
+            if len(inner) == 1 and not (record_keys & obj.keys()):
+                prefix = inner[0]
+                obj = obj[prefix]
+            else:
+                yield Record(path, 1, 0, obj)
+                return
+        if not isinstance(obj, list):
+            yield Record(path, 1, 0, obj)
+            return
+        if not obj:
+            yield ReaderEvent("empty-file", path, None, "file holds an empty list: no records")
+            return
+        lines = _element_lines(data, len(obj)) if not prefix else None
+        for i, item in enumerate(obj):
+            yield Record(path, lines[i] if lines else None, i, item)
+
+    def _jsonl_from_bytes(self, path: str, data: bytes) -> Iterator[Record | ReaderEvent]:
+        index = 0
+        for lineno, line in enumerate(data.split(b"\n"), 1):
+            if not line.strip():
+                continue
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                yield ReaderEvent("invalid-json", path, lineno, _json_error(line, exc))
+                continue
+            yield Record(path, lineno, index, obj)
+            index += 1
+
+    # -- CSV / TSV ------------------------------------------------------------------------
+    def read_csv(self, path: str) -> Iterator[Record | ReaderEvent]:
+        f = _open_binary(path)
+        head = f.read(4096)
+        f.close()
+        enc, _ = _sniff(head)
+        if enc is None and _looks_binary(head):
+            yield ReaderEvent("file-encoding", path, None,
+                              "binary content, not a UTF-8 text file: not linted",
+                              severity="error")
+            return
+        if enc and enc != "utf-8-sig":
+            yield ReaderEvent("file-encoding", path, 1, f"file is {enc.upper()}, not UTF-8")
+        elif enc == "utf-8-sig":
+            yield ReaderEvent("file-encoding", path, 1,
+                              "file starts with a UTF-8 byte-order mark (BOM)")
+        if not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
+            yield ReaderEvent("empty-file", path, None, "file has no records")
+            return
+        delim = "\t" if path.lower().endswith((".tsv", ".tsv.gz")) else ","
+        csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+        raw = _open_binary(path)
+        text = io.TextIOWrapper(raw, encoding=enc or "utf-8", errors="strict", newline="")
+        index = 0
+        with text:
+            reader = csv.reader(text, delimiter=delim)
+            try:
+                header = next(reader)
+                width = len(header)
+                start = reader.line_num + 1
+                for row in reader:
+                    line = start
+                    start = reader.line_num + 1
+                    if not row or (len(row) == 1 and not row[0].strip()):
+                        continue
+                    if len(row) != width:
+                        yield ReaderEvent("malformed-row", path, line,
+                                          f"row has {len(row)} fields, the header has {width}",
+                                          index)
+                    rec: dict[str, Any] = {}
+                    for k, v in zip(header, row):
+                        if k in JSON_COLUMNS and v[:1] in ("[", "{"):
+                            try:
+                                v = orjson.loads(v)
+                            except orjson.JSONDecodeError:
+                                pass
+                        rec[k] = v
+                    yield Record(path, line, index, rec)
+                    index += 1
+            except UnicodeDecodeError as e:
+                yield ReaderEvent("file-encoding", path, reader.line_num + 1,
+                                  f"invalid UTF-8 ({e.reason}); rest of file not linted")
+            except csv.Error as e:
+                yield ReaderEvent("malformed-row", path, reader.line_num, f"CSV error: {e}")
+            except OSError as e:
+                raise InputFileError(path, f"read failed ({e.strerror or e})") from None
+
+    # -- Parquet / Arrow ------------------------------------------------------------------
+    def read_parquet(self, path: str) -> Iterator[Record | ReaderEvent]:
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(path)
+        except FileNotFoundError:
+            raise InputFileError(path, "file not found (it vanished or was moved)") from None
+        except Exception as e:  # pyarrow raises several types for corrupt files
+            raise InputFileError(path, f"not a readable Parquet file ({_short(e)})") from None
+        index = 0
+        try:
+            for batch in pf.iter_batches(batch_size=2048):
+                for row in batch.to_pylist():
+                    yield Record(path, None, index, row)
+                    index += 1
+        except Exception as e:
+            raise InputFileError(path, f"Parquet read failed at row {index} ({_short(e)})") from None
+        if index == 0:
+            yield ReaderEvent("empty-file", path, None, "file has no rows")
+
+    def read_arrow(self, src: Source) -> Iterator[Record | ReaderEvent]:
+        import pyarrow as pa
+
+        index = 0
+        for fp in src.files:
+            try:
+                try:
+                    reader = pa.ipc.open_stream(fp)
+                except pa.ArrowInvalid:
+                    reader = pa.ipc.open_file(fp)
+                    batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+                else:
+                    batches = iter(reader)
+                for batch in batches:
+                    for row in batch.to_pylist():
+                        yield Record(src.path, None, index, row)
+                        index += 1
+            except FileNotFoundError:
+                raise InputFileError(fp, "file not found (it vanished or was moved)") from None
+            except Exception as e:
+                raise InputFileError(fp, f"not a readable Arrow file ({_short(e)})") from None
+        if index == 0:
+            yield ReaderEvent("empty-file", src.path, None, "dataset has no rows")
+
+
+def _short(e: Exception) -> str:
+    return str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+
+
+_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _element_lines(data: bytes, n: int) -> list[int | None] | None:
+    """Line numbers of the elements of a top-level JSON array, found with one regex scan."""
+    starts: list[int] = []
+    depth = 0
+    for m in _TOKEN.finditer(data):
+        c = data[m.start()]
+        if c == 0x22:  # a string
+            if depth == 1:
+                starts.append(m.start())
+        elif c in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth == 2:
+                starts.append(m.start())
+        else:
+            depth -= 1
+    if len(starts) != n:
+        return None
+    lines: list[int | None] = []
+    line, pos = 1, 0
+    for s in starts:
+        line += data.count(b"\n", pos, s)
+        pos = s
+        lines.append(line)
+    return lines
+
+
+def read_source(src: Source, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES):
+    return _Reader(max_line_bytes).read(src)

@@ -1,0 +1,145 @@
+"""The canonical record every rule sees, whatever the input layout was.
+
+Readers produce :class:`Record` objects; layout adapters (``datalint.layouts``) fill in the
+role-tagged turns.  Rules never look at raw layouts, only at turns and spans.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import orjson
+
+SYSTEM = "system"
+USER = "user"
+ASSISTANT = "assistant"
+TOOL = "tool"
+CANONICAL_ROLES = (SYSTEM, USER, ASSISTANT, TOOL)
+
+
+@dataclass(slots=True)
+class Location:
+    """Where a finding points: a file, a line/row, a record and a field inside it."""
+
+    path: str | None = None
+    line: int | None = None
+    index: int | None = None
+    record_id: str | None = None
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "record_index": self.index,
+            "record_id": self.record_id,
+            "field": self.field,
+        }
+
+    def sort_key(self) -> tuple:
+        return (self.path or "", self.line or 0, self.index or 0, self.field or "")
+
+
+@dataclass(slots=True)
+class Span:
+    """One piece of text inside a turn, with the field it came from."""
+
+    field: str
+    text: str
+
+
+@dataclass(slots=True)
+class Turn:
+    """One role-tagged turn of a conversation.
+
+    ``text`` is ``None`` when the content is missing or not a string (the layout adapter has
+    already reported that).  ``spans`` holds the separate text fields that make up the turn
+    (for Alpaca, the instruction and the input); for most turns it is one span.
+    """
+
+    role: str
+    text: str | None
+    field: str
+    raw_role: str | None = None
+    spans: list[Span] | None = None
+    tool_calls: list[dict] | None = None
+    tool_call_id: str | None = None
+    weight: float | None = None
+    branch: str | None = None  # "rejected" for the losing side of a preference pair
+
+    def iter_spans(self) -> Iterator[Span]:
+        if self.spans is not None:
+            yield from self.spans
+        elif self.text is not None:
+            yield Span(self.field, self.text)
+
+
+@dataclass(slots=True)
+class Issue:
+    """A structural problem a layout adapter found while mapping fields to turns."""
+
+    code: str  # rule name, e.g. "missing-field"
+    field: str | None
+    message: str
+
+
+@dataclass(slots=True)
+class Record:
+    path: str
+    line: int | None
+    index: int
+    raw: Any
+    layout: str | None = None
+    turns: list[Turn] = field(default_factory=list)
+    rejected: list[Turn] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    issues: list[Issue] | None = None
+    suppressed: frozenset[str] | None = None
+    explicit_id: str | None = None
+
+    # -- identity -------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        """The record's own id field when it has one, else a short content hash."""
+        if self.explicit_id is not None:
+            return self.explicit_id
+        return self.content_hash()[:12]
+
+    def content_hash(self) -> str:
+        """A hash of the record's turns: equal for records with the same conversation."""
+        h = hashlib.blake2b(digest_size=16)
+        for t in self.turns:
+            h.update(t.role.encode())
+            h.update(b"\x1f")
+            h.update((t.text or "").encode("utf-8", "surrogatepass"))
+            h.update(b"\x1e")
+        if not self.turns:
+            h.update(orjson.dumps(self.raw, option=orjson.OPT_SORT_KEYS, default=str))
+        return h.hexdigest()
+
+    # -- text access ----------------------------------------------------------------------
+    def all_turns(self) -> Iterator[Turn]:
+        yield from self.turns
+        if self.rejected:
+            yield from self.rejected
+
+    def spans(self, role: str | None = None) -> Iterator[tuple[Turn, Span]]:
+        """Every text span of every turn (including rejected answers), optionally by role."""
+        for t in self.all_turns():
+            if role is not None and t.role != role:
+                continue
+            if t.spans is not None:
+                for s in t.spans:
+                    yield t, s
+            elif t.text is not None:
+                yield t, Span(t.field, t.text)
+
+    def location(self, field: str | None = None) -> Location:
+        return Location(self.path, self.line, self.index, self.id, field)
+
+    def add_issue(self, code: str, field: str | None, message: str) -> None:
+        if self.issues is None:
+            self.issues = []
+        self.issues.append(Issue(code, field, message))

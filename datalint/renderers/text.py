@@ -1,0 +1,79 @@
+"""The default human-readable output: findings grouped by file, then a summary by rule."""
+
+from __future__ import annotations
+
+import click
+
+from ..report import Report
+from .escape import escape_terminal
+
+_SEV_COLOR = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+def location_str(loc) -> str:
+    if loc.path is None:
+        return "<dataset>"
+    path = escape_terminal(loc.path)
+    if loc.line is not None:
+        return f"{path}:{loc.line}"
+    if loc.index is not None:
+        return f"{path}#{loc.index}"
+    return path
+
+
+def render(report: Report, *, color: bool = False, statistics_only: bool = False,
+           **_: object) -> str:
+    def st(text: str, **kw) -> str:
+        return click.style(text, **kw) if color else text
+
+    out: list[str] = []
+    if not statistics_only:
+        current = object()
+        for f in report.findings:
+            if f.location.path != current:
+                current = f.location.path
+                if out:
+                    out.append("")
+            loc = st(location_str(f.location), bold=True)
+            code = st(f.code, fg=_SEV_COLOR[f.severity], bold=True)
+            field = f" [{escape_terminal(f.location.field)}]" if f.location.field else ""
+            out.append(f"{loc}  {code} {f.name}  {escape_terminal(f.message)}"
+                       f"{st(field, dim=True)}")
+            for r in f.related[:5]:
+                out.append(f"    also at {location_str(r)}")
+            if len(f.related) > 5:
+                out.append(f"    … and {len(f.related) - 5} more")
+    for m in report.metrics:
+        verdict = st(m.verdict.upper(), fg="red" if m.verdict == "fail" else "green", bold=True)
+        thr = f" (threshold {m.threshold:g})" if m.threshold is not None else ""
+        out.append(f"{st('metric', dim=True)} {m.code} {m.name}: {m.value:g}{thr} {verdict}"
+                   f"  {escape_terminal(m.message)}")
+    for s in report.skipped:
+        out.append(f"{st('skipped', dim=True)} {s.code} {s.name}: {s.reason}")
+    for e in report.input_errors:
+        out.append(st(f"error: {escape_terminal(e.path)}: {escape_terminal(e.message)}", fg="red"))
+    for e in report.errors:
+        out.append(st(f"rule crashed: {e.code} {e.name}: {escape_terminal(e.message)} "
+                      "(other rules still ran; please report this)", fg="red"))
+    if out:
+        out.append("")
+    by_rule = report.counts_by_rule()
+    if by_rule:
+        width = max(len(str(n)) for n in by_rule.values())
+        for (code, name, sev), n in by_rule.items():
+            out.append(f"{n:>{width}}  {st(code, fg=_SEV_COLOR[sev])}  {name} ({sev})")
+        out.append("")
+    sev = report.counts_by_severity()
+    files = len(report.files)
+    where = f"in {files:,} file{'s' if files != 1 else ''}, {report.records:,} records"
+    if report.findings:
+        parts = ", ".join(f"{sev[s]:,} {s}{'s' if s != 'info' and sev[s] != 1 else ''}"
+                          for s in ("error", "warning", "info") if sev[s])
+        n = len(report.findings)
+        line = f"Found {n:,} finding{'s' if n != 1 else ''} ({parts}) {where}."
+    else:
+        line = st(f"All checks passed {where}.", fg="green")
+    if report.suppressed:
+        line += f" {report.suppressed:,} suppressed."
+    out.append(line)
+    return "\n".join(out) + "\n"

@@ -1,0 +1,156 @@
+"""Rule base classes.
+
+A rule is a small class with class attributes and one method:
+
+* :class:`RecordRule` — ``check(record)`` sees one record at a time in the single streaming
+  pass and returns an iterable of findings (``()`` when there is nothing to say).  It may also
+  implement ``finish()`` for findings that need the whole file pass (kept bounded in memory).
+* :class:`DatasetRule` — ``check_dataset(dataset)`` runs once after the pass and may yield
+  findings and metrics.  It declares in ``requires`` the shared resources it needs; the engine
+  builds the union of what the selected rules need, once, and nothing else.
+* :class:`ReaderRule` / :class:`LayoutRule` — findings produced while reading a file or
+  mapping a record's layout.  They are rules so that they are documented, selectable and
+  configurable like any other.
+
+The docstring of a rule class is its documentation, in the sections *What it does*, *Why it
+hurts fine-tuning*, *Example*, *How to fix* and *Options*.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+
+from .record import Location, Record
+from .report import Finding, Metric
+
+if TYPE_CHECKING:
+    from .engine import Dataset
+
+DOC_SECTIONS = ("What it does", "Why it hurts fine-tuning", "Example", "How to fix", "Options")
+
+#: Family of each code prefix.
+FAMILIES = {
+    "F": "format",
+    "R": "turns",
+    "C": "content",
+    "P": "privacy",
+    "S": "size",
+}
+
+
+@dataclass
+class NoOptions:
+    pass
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one line: what it checks
+    severity: ClassVar[str] = "warning"
+    requires: ClassVar[frozenset[str]] = frozenset()
+    Options: ClassVar[type] = NoOptions
+
+    def __init__(self, options: Any = None, severity: str | None = None, context: Any = None):
+        self.options = options if options is not None else self.Options()
+        self.level = severity or self.severity
+        self.severity_overridden = severity is not None
+        self.context = context
+        self.setup()
+
+    def setup(self) -> None:
+        """Hook for precomputing things from options (compiled patterns…)."""
+
+    # -- metadata -------------------------------------------------------------------------
+    @classmethod
+    def family(cls) -> str:
+        return FAMILIES.get(cls.code.rstrip("0123456789"), "other")
+
+    @classmethod
+    def kind(cls) -> str:
+        return "record"
+
+    @classmethod
+    def doc(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        text = cls.doc()
+        parts = re.split(r"^## (.+?)\s*$", text, flags=re.M)
+        sections = {"": parts[0].strip()}
+        for title, body in zip(parts[1::2], parts[2::2]):
+            sections[title.strip()] = body.strip()
+        return sections
+
+    @classmethod
+    def option_fields(cls) -> list[dataclasses.Field]:
+        return list(dataclasses.fields(cls.Options))
+
+    # -- building findings ----------------------------------------------------------------
+    def finding(self, record: Record | None, message: str, field: str | None = None,
+                related: list[Location] | None = None, severity: str | None = None,
+                data: dict | None = None, location: Location | None = None) -> Finding:
+        if location is None:
+            location = record.location(field) if record is not None else Location()
+        level = self.level if (self.severity_overridden or severity is None) else severity
+        return Finding(self.code, self.name, level, message, location, related or [], data)
+
+
+class RecordRule(Rule):
+    def check(self, record: Record) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def finish(self) -> Iterable[Finding]:
+        return ()
+
+    @classmethod
+    def kind(cls) -> str:
+        return "record"
+
+
+class DatasetRule(Rule):
+    def check_dataset(self, dataset: "Dataset") -> Iterable[Finding | Metric]:
+        raise NotImplementedError
+
+    @classmethod
+    def kind(cls) -> str:
+        return "dataset"
+
+    def metric(self, value: float, threshold: float | None, failed: bool, message: str,
+               details: dict | None = None) -> Metric:
+        return Metric(self.code, self.name, value, threshold, "fail" if failed else "pass",
+                      self.level, message, details)
+
+
+class ReaderRule(Rule):
+    """Findings that a reader emits while reading a file."""
+
+    @classmethod
+    def kind(cls) -> str:
+        return "reader"
+
+
+class LayoutRule(Rule):
+    """Findings that a layout adapter emits while mapping a record to turns."""
+
+    @classmethod
+    def kind(cls) -> str:
+        return "layout"
+
+
+def turn_text_spans(record: Record, roles: tuple[str, ...] | None = None):
+    """Yield (turn, field, text) for every text span, optionally limited to some roles."""
+    for t in record.all_turns():
+        if roles is not None and t.role not in roles:
+            continue
+        if t.spans is not None:
+            for s in t.spans:
+                yield t, s.field, s.text
+        elif t.text is not None:
+            yield t, t.field, t.text

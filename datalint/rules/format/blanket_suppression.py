@@ -1,0 +1,31 @@
+from datalint.rule import LayoutRule
+
+
+class BlanketSuppression(LayoutRule):
+    """A per-record suppression that names no rule: ``"_datalint_ignore": true`` (or ``"*"``,
+    ``"all"``, an empty list).
+
+    ## What it does
+    Reports records that silence every rule at once.  The suppression still applies; this
+    finding is the reminder that it hides problems nobody has looked at.
+
+    ## Why it hurts fine-tuning
+    A blanket suppression added for one known issue also hides the next one (an empty answer,
+    a leaked API key) on the same record.
+
+    ## Example
+    ```
+    {"messages": [...], "_datalint_ignore": true}
+    ```
+
+    ## How to fix
+    Name the rules: ``"_datalint_ignore": ["unfilled-placeholder"]``.
+
+    ## Options
+    None.
+    """
+
+    code = "F010"
+    name = "blanket-suppression"
+    summary = "a per-record suppression without a rule code"
+    severity = "warning"

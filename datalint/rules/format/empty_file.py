@@ -1,0 +1,28 @@
+from datalint.rule import ReaderRule
+
+
+class EmptyFile(ReaderRule):
+    """A data file with no records.
+
+    ## What it does
+    Reports files that are empty, hold only whitespace, an empty JSON list, or no line that
+    parses.
+
+    ## Why it hurts fine-tuning
+    An empty shard usually means an export step failed; the run trains on less data than
+    planned without saying so.
+
+    ## Example
+    A zero-byte ``train-00003.jsonl``.
+
+    ## How to fix
+    Re-run the export that produced the file, or remove it from the data folder.
+
+    ## Options
+    None.
+    """
+
+    code = "F008"
+    name = "empty-file"
+    summary = "a data file with no records"
+    severity = "warning"

@@ -1,0 +1,117 @@
+from dataclasses import dataclass
+
+from datalint.layouts import SUPPRESS_FIELD
+from datalint.rule import RecordRule
+
+_TYPE_NAMES = {str: "string", int: "number", float: "number", bool: "boolean", list: "array",
+               dict: "object", type(None): "null"}
+
+
+class SchemaDrift(RecordRule):
+    """A top-level field whose presence or type changes across the records of a file.
+
+    ## What it does
+    For each file, counts which fields every record has and the JSON type of each.  A field or
+    a type seen in only a small share of the records (a stray extra key, a ``null`` where the
+    rest have text, a number where the rest have a string) is reported at those records; so is
+    a field missing from a few records when nearly all others have it.  Fields present in a
+    middling share of records are treated as optional and left alone.
+
+    ## Why it hurts fine-tuning
+    Drift is the trace of a second source or a broken export step.  Arrow-based loaders infer
+    one schema and fail (or cast to ``null``) on the odd record; a stray key often means a
+    field was renamed and its content never reaches the model.
+
+    ## Example
+    In a file of ``instruction``/``input``/``response`` records, one record carries
+    ``example_input`` instead of ``input``.
+
+    ## How to fix
+    Rename or drop the stray field, fill the missing one, or cast the value to the type the
+    other records use.
+
+    ## Options
+    ``max-share`` (float, default 0.05): a field or type in at most this share of records is
+    drift.  ``min-records`` (int, default 20): files with fewer records are not judged.
+    ``max-per-field`` (int, default 50): findings listed per drifting field and file.
+    """
+
+    code = "F004"
+    name = "schema-drift"
+    summary = "a field whose presence or type changes across records"
+    severity = "warning"
+
+    @dataclass
+    class Options:
+        max_share: float = 0.05
+        min_records: int = 20
+        max_per_field: int = 50
+
+    def setup(self) -> None:
+        # path -> signature -> [count, locations]; signature = ((key, type name), ...)
+        self.files: dict[str, dict[tuple, list]] = {}
+        self.counts: dict[str, int] = {}
+
+    def check(self, record):
+        raw = record.raw
+        if type(raw) is not dict:
+            return ()
+        path = record.path
+        sig = tuple((k, _TYPE_NAMES.get(type(v), "other")) for k, v in raw.items()
+                    if k != SUPPRESS_FIELD)
+        per = self.files.get(path)
+        if per is None:
+            per = self.files[path] = {}
+            self.counts[path] = 0
+        self.counts[path] += 1
+        entry = per.get(sig)
+        if entry is None:
+            if len(per) < 5000:
+                per[sig] = [1, [record.location()]]
+        else:
+            entry[0] += 1
+            if len(entry[1]) < self.options.max_per_field:
+                entry[1].append(record.location())
+        return ()
+
+    def finish(self):
+        opt = self.options
+        for path, per in self.files.items():
+            n = self.counts[path]
+            if n < opt.min_records:
+                continue
+            present: dict[str, int] = {}
+            typed: dict[tuple[str, str], int] = {}
+            for sig, (count, _) in per.items():
+                for key, tname in dict(sig).items():
+                    present[key] = present.get(key, 0) + count
+                    typed[(key, tname)] = typed.get((key, tname), 0) + count
+            rare = opt.max_share * n
+            emitted: dict[str, int] = {}
+            for sig, (count, locs) in sorted(per.items(), key=lambda kv: kv[1][1][0].sort_key()):
+                keys = dict(sig)
+                problems = []
+                for key, tname in keys.items():
+                    if present[key] <= rare:
+                        problems.append((key, f"field `{key}` appears in only "
+                                              f"{present[key]:,} of {n:,} records"))
+                    elif typed[(key, tname)] <= rare:
+                        common = max((c, t) for (k, t), c in typed.items() if k == key)[1]
+                        problems.append((key, f"`{key}` is {_a(tname)} here but {_a(common)} "
+                                              f"in most records ({typed[(key, tname)]:,} of "
+                                              f"{present[key]:,} differ)"))
+                for key, c in present.items():
+                    if key not in keys and n - c <= rare:
+                        problems.append((key, f"field `{key}` is missing here but present in "
+                                              f"{c:,} of {n:,} records"))
+                for key, message in problems:
+                    for loc in locs:
+                        k = emitted.get(key, 0)
+                        emitted[key] = k + 1
+                        if k < opt.max_per_field:
+                            loc = type(loc)(loc.path, loc.line, loc.index, loc.record_id, key)
+                            yield self.finding(None, message, location=loc)
+
+
+def _a(tname: str) -> str:
+    return ("an " if tname[0] in "aeiou" else "a ") + tname

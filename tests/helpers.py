@@ -1,0 +1,35 @@
+"""Test helpers: run the engine on files or in-memory records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+import orjson
+
+from datalint.config import Config, merge_cli
+from datalint.engine import Engine
+from datalint.report import Report
+
+
+def run(paths, select=None, ignore=(), options=None, **cfg_kw: Any) -> Report:
+    cfg = Config(**cfg_kw)
+    cfg = merge_cli(cfg, select=select, ignore=ignore, options=options)
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    return Engine(cfg).run([str(p) for p in paths])
+
+
+def write_jsonl(path: Path, records: Iterable[Any]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    return path
+
+
+def lint_records(tmp_path: Path, records: list[Any], select=None, **kw) -> Report:
+    """Lint in-memory records (written as JSON Lines, one per line, line = index + 1)."""
+    p = write_jsonl(tmp_path / "data.jsonl", records)
+    return run(p, select=select, **kw)
+
+
+def codes_at(report: Report) -> set[tuple[int | None, str]]:
+    return {(f.location.line, f.name) for f in report.findings}

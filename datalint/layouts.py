@@ -128,16 +128,14 @@ class LayoutMapper:
                     rec.add_issue("unknown-format", None,
                                   f"no known layout fits this record (fields: {keys})")
         # metadata and id: everything the layout did not consume
-        meta = {}
-        for k, v in raw.items():
-            if k not in used and k != SUPPRESS_FIELD:
-                meta[k] = v
-        rec.meta = meta
-        for k in ID_FIELDS:
-            v = raw.get(k)
-            if isinstance(v, (str, int)) and not isinstance(v, bool):
-                rec.explicit_id = str(v)
-                break
+        if len(raw) > 1 or not used:
+            meta = {k: v for k, v in raw.items() if k not in used and k != SUPPRESS_FIELD}
+            rec.meta = meta
+            for k in ID_FIELDS:
+                v = meta.get(k)
+                if v is not None and isinstance(v, (str, int)) and not isinstance(v, bool):
+                    rec.explicit_id = str(v)
+                    break
 
     # -- helpers --------------------------------------------------------------------------
     def _rename(self, raw: dict) -> dict:
@@ -148,7 +146,7 @@ class LayoutMapper:
         return out
 
     def _role(self, raw_role: str) -> str:
-        return self.roles.get(raw_role.lower(), raw_role)
+        return self.roles.get(raw_role) or self.roles.get(raw_role.lower(), raw_role)
 
     def _content(self, rec: Record, value: Any, field: str, required: bool) -> str | None:
         if type(value) is str:
@@ -182,7 +180,17 @@ class LayoutMapper:
             rec.add_issue("wrong-type", base, f"`{base}` is a {_type_name(msgs)}, expected a list")
             return []
         turns = []
+        roles_get = self.roles.get
         for i, m in enumerate(msgs):
+            if type(m) is dict and len(m) == 2:
+                # fast path: the common {"role": str, "content": str} message
+                raw_role = m.get("role")
+                content = m.get("content")
+                if type(raw_role) is str and type(content) is str:
+                    role = roles_get(raw_role) or roles_get(raw_role.lower()) or raw_role
+                    turns.append(Turn(role, content, f"{base}[{i}].content", raw_role, None,
+                                      None, None, None, branch))
+                    continue
             f = f"{base}[{i}]"
             if not isinstance(m, dict):
                 rec.add_issue("wrong-type", f, f"message is a {_type_name(m)}, expected an object")

@@ -15,6 +15,7 @@ import io
 import os
 import re
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -147,11 +148,15 @@ def hf_cache_sources(dataset_id: str) -> list[Source] | None:
     if repo.is_dir():
         snap = None
         ref = repo / "refs" / "main"
-        if ref.is_file():
-            snap = repo / "snapshots" / ref.read_text().strip()
-        if snap is None or not snap.is_dir():
-            snaps = sorted((repo / "snapshots").glob("*"), key=lambda p: p.stat().st_mtime)
-            snap = snaps[-1] if snaps else None
+        try:
+            if ref.is_file():
+                snap = repo / "snapshots" / ref.read_text().strip()
+            if snap is None or not snap.is_dir():
+                snaps = sorted((p for p in (repo / "snapshots").glob("*") if p.is_dir()),
+                               key=lambda p: p.stat().st_mtime)
+                snap = snaps[-1] if snaps else None
+        except OSError:
+            snap = None
         if snap is not None:
             srcs = list(_walk(snap, dataset_id))
             if srcs:
@@ -176,7 +181,11 @@ def discover(paths: list[str]) -> list[Source]:
     for arg in paths:
         p = Path(arg)
         if p.is_dir():
-            out.extend(_walk(p, arg))
+            found = list(_walk(p, arg))
+            if not found:
+                raise InputFileError(arg, "folder holds no data files (.jsonl, .ndjson, .json, "
+                                          ".csv, .tsv, .parquet, or a saved dataset)")
+            out.extend(found)
         elif p.exists():
             kind = _kind_of(p.name)
             if kind is None:
@@ -220,12 +229,54 @@ def _open_binary(path: str):
         raise InputFileError(path, f"cannot open ({e.strerror or e})") from None
 
 
+def _peek(f, size: int = 8192) -> bytes:
+    """The first bytes of an open binary file, without consuming them."""
+    head = f.peek(size)[:size]
+    if len(head) < size:  # a short peek: ask again until the buffer holds enough, or EOF
+        try:
+            more = f.peek(size)[:size]
+            head = more if len(more) > len(head) else head
+        except ValueError:
+            pass
+    return head
+
+
 def _sniff(head: bytes) -> tuple[str | None, int]:
     """The encoding announced by a byte-order mark, and the mark's length."""
     for bom, enc in _BOMS:
         if head.startswith(bom):
             return enc, len(bom)
     return None, 0
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` for mostly-ASCII UTF-16 text that has no byte-order mark."""
+    n = len(head) - len(head) % 2
+    if n < 4:
+        return None
+    even, odd = head[0:n:2], head[1:n:2]
+    half = n // 2
+    if odd.count(0) >= half * 0.9 and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= half * 0.9 and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+def _encoding(head: bytes) -> tuple[str | None, int, str | None]:
+    """(encoding, byte-order-mark length, message for a file that is not plain UTF-8)."""
+    enc, bom_len = _sniff(head)
+    if enc == "utf-8-sig":
+        return enc, bom_len, ("file starts with a UTF-8 byte-order mark (BOM); many loaders "
+                              "read it into the first field name")
+    if enc is not None:
+        return enc, bom_len, (f"file is {enc.upper()}, not UTF-8; most training loaders "
+                              "expect UTF-8")
+    enc = _utf16_without_bom(head)
+    if enc is not None:
+        return enc, 0, (f"file is {enc.upper()} without a byte-order mark, not UTF-8; most "
+                        "training loaders expect UTF-8")
+    return None, 0, None
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -262,7 +313,7 @@ def _json_error(line: bytes, exc: orjson.JSONDecodeError) -> str:
         return bad
     msg = str(exc).split(": line", 1)[0]
     col = getattr(exc, "colno", None)
-    if "recursion" in msg.lower():
+    if "recursion" in msg.lower() or "depth limit" in msg.lower():
         return "nested too deeply to parse (over 1,024 levels)"
     return f"{msg} (column {col})" if col else msg
 
@@ -286,34 +337,29 @@ class _Reader:
 
     # -- JSON Lines -----------------------------------------------------------------------
     def read_jsonl(self, path: str) -> Iterator[Record | ReaderEvent]:
-        f = _open_binary(path)
-        try:
-            head = f.read(8192)
-        except OSError as e:
-            raise InputFileError(path, f"cannot read ({e.strerror or e})") from None
-        finally:
-            f.close()
-        enc, bom_len = _sniff(head)
-        if enc is None and _looks_binary(head):
-            yield ReaderEvent("file-encoding", path, None,
-                              "binary content, not a UTF-8 text file: not linted",
-                              severity="error")
-            return
-        if not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
-            yield ReaderEvent("empty-file", path, None, "file has no records")
-            return
+        # one open only: the path may be a pipe (``datalint check <(zcat x.gz)``)
         f = _open_binary(path)
         with f:
+            try:
+                head = _peek(f)
+            except OSError as e:
+                raise InputFileError(path, f"cannot read ({e.strerror or e})") from None
+            enc, bom_len, note = _encoding(head)
+            if enc is None and _looks_binary(head):
+                yield ReaderEvent("file-encoding", path, None,
+                                  "binary content, not a UTF-8 text file: not linted",
+                                  severity="error")
+                return
+            if not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
+                if not head or len(head) < 8192 or not f.read(1):
+                    yield ReaderEvent("empty-file", path, None, "file has no records")
+                    return
+            if note:
+                yield ReaderEvent("file-encoding", path, 1, note)
             if enc == "utf-8-sig":
-                yield ReaderEvent("file-encoding", path, 1,
-                                  "file starts with a UTF-8 byte-order mark (BOM); many loaders "
-                                  "read it into the first field name")
                 f.read(bom_len)
                 lines = self._binary_lines(f, path)
             elif enc is not None:
-                yield ReaderEvent("file-encoding", path, 1,
-                                  f"file is {enc.upper()}, not UTF-8; most training loaders "
-                                  "expect UTF-8")
                 text = io.TextIOWrapper(f, encoding=enc, errors="strict", newline="\n")
                 lines = (ln.encode("utf-8", "surrogatepass") for ln in text)
             else:
@@ -339,12 +385,12 @@ class _Reader:
                     index += 1
             except UnicodeDecodeError as e:
                 yield ReaderEvent("file-encoding", path, lineno + 1,
-                                  f"cannot decode as {enc}: {e.reason}; rest of file not linted")
-            except OSError as e:
+                                  f"cannot decode as {enc}: {e.reason}; rest of file not linted",
+                                  severity="error")
+            except (OSError, EOFError, zlib.error) as e:
                 raise InputFileError(path, f"read failed at line {lineno + 1} "
-                                           f"({e.strerror or e})") from None
-            if index == 0 and lineno > 0:
-                yield ReaderEvent("empty-file", path, None, "file has no valid records")
+                                           f"({getattr(e, 'strerror', None) or e})") from None
+            # a file of only invalid lines already has a finding per line: no second one here
 
     def _binary_lines(self, f, path: str) -> Iterator[bytes | ReaderEvent]:
         limit = self.max_line_bytes
@@ -355,6 +401,7 @@ class _Reader:
                 return
             if len(line) > limit and not line.endswith(b"\n"):
                 size = len(line)
+                del line
                 while True:  # skip the rest of the line without keeping it
                     chunk = readline(1 << 20)
                     size += len(chunk)
@@ -372,39 +419,41 @@ class _Reader:
         with f:
             try:
                 data = f.read()
-            except OSError as e:
-                raise InputFileError(path, f"cannot read ({e.strerror or e})") from None
-        enc, bom_len = _sniff(data[:4])
+            except (OSError, EOFError, zlib.error) as e:
+                raise InputFileError(path, f"cannot read ({getattr(e, 'strerror', None) or e})"
+                                     ) from None
+        enc, bom_len, note = _encoding(data[:8192])
         if enc is None and _looks_binary(data[:8192]):
             yield ReaderEvent("file-encoding", path, None,
                               "binary content, not a UTF-8 text file: not linted",
                               severity="error")
             return
+        if not data[bom_len:].strip():
+            yield ReaderEvent("empty-file", path, None, "file has no records")
+            return
+        if note:
+            yield ReaderEvent("file-encoding", path, 1, note)
         if enc == "utf-8-sig":
-            yield ReaderEvent("file-encoding", path, 1,
-                              "file starts with a UTF-8 byte-order mark (BOM)")
             data = data[bom_len:]
         elif enc is not None:
-            yield ReaderEvent("file-encoding", path, 1, f"file is {enc.upper()}, not UTF-8")
             try:
                 data = data.decode(enc).encode("utf-8", "surrogatepass")
             except UnicodeDecodeError as e:
-                yield ReaderEvent("file-encoding", path, None, f"cannot decode as {enc}: {e.reason}")
+                yield ReaderEvent("file-encoding", path, None,
+                                  f"cannot decode as {enc}: {e.reason}: not linted",
+                                  severity="error")
                 return
-        if not data.strip():
-            yield ReaderEvent("empty-file", path, None, "file has no records")
-            return
         try:
             obj = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            if "trailing" in str(exc).lower() or "extra data" in str(exc).lower():
+            line = getattr(exc, "lineno", None)
+            if "after document" in str(exc) and line and line > 1:
                 # a .json file that is really JSON Lines
                 yield from self._jsonl_from_bytes(path, data)
                 return
-            line = getattr(exc, "lineno", None)
             yield ReaderEvent("invalid-json", path, line,
                               _json_error(data.splitlines()[line - 1] if line else data, exc)
-                              + ("; the whole file is unreadable" if line else ""))
+                              + "; the whole file is unreadable")
             return
         prefix = ""
         if isinstance(obj, dict):
@@ -423,7 +472,7 @@ class _Reader:
         if not obj:
             yield ReaderEvent("empty-file", path, None, "file holds an empty list: no records")
             return
-        lines = _element_lines(data, len(obj)) if not prefix else None
+        lines = _element_lines(data, len(obj), prefix or None)
         for i, item in enumerate(obj):
             yield Record(path, lines[i] if lines else None, i, item)
 
@@ -442,32 +491,36 @@ class _Reader:
 
     # -- CSV / TSV ------------------------------------------------------------------------
     def read_csv(self, path: str) -> Iterator[Record | ReaderEvent]:
-        f = _open_binary(path)
-        head = f.read(4096)
-        f.close()
-        enc, _ = _sniff(head)
+        raw = _open_binary(path)
+        try:
+            head = _peek(raw)
+        except OSError as e:
+            raw.close()
+            raise InputFileError(path, f"cannot read ({e.strerror or e})") from None
+        enc, bom_len, note = _encoding(head)
         if enc is None and _looks_binary(head):
+            raw.close()
             yield ReaderEvent("file-encoding", path, None,
                               "binary content, not a UTF-8 text file: not linted",
                               severity="error")
             return
-        if enc and enc != "utf-8-sig":
-            yield ReaderEvent("file-encoding", path, 1, f"file is {enc.upper()}, not UTF-8")
-        elif enc == "utf-8-sig":
-            yield ReaderEvent("file-encoding", path, 1,
-                              "file starts with a UTF-8 byte-order mark (BOM)")
-        if not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
-            yield ReaderEvent("empty-file", path, None, "file has no records")
-            return
+        if note:
+            yield ReaderEvent("file-encoding", path, 1, note)
         delim = "\t" if path.lower().endswith((".tsv", ".tsv.gz")) else ","
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-        raw = _open_binary(path)
         text = io.TextIOWrapper(raw, encoding=enc or "utf-8", errors="strict", newline="")
         index = 0
+        header: list[str] | None = None
         with text:
             reader = csv.reader(text, delimiter=delim)
             try:
-                header = next(reader)
+                for row in reader:  # the header is the first row that is not blank
+                    if row and any(c.strip() for c in row):
+                        header = row
+                        break
+                if header is None:
+                    yield ReaderEvent("empty-file", path, None, "file has no records")
+                    return
                 width = len(header)
                 start = reader.line_num + 1
                 for row in reader:
@@ -477,8 +530,8 @@ class _Reader:
                         continue
                     if len(row) != width:
                         yield ReaderEvent("malformed-row", path, line,
-                                          f"row has {len(row)} fields, the header has {width}",
-                                          index)
+                                          f"row has {len(row)} field{'s' if len(row) != 1 else ''}"
+                                          f", the header has {width}", index)
                     rec: dict[str, Any] = {}
                     for k, v in zip(header, row):
                         if k in JSON_COLUMNS and v[:1] in ("[", "{"):
@@ -491,11 +544,15 @@ class _Reader:
                     index += 1
             except UnicodeDecodeError as e:
                 yield ReaderEvent("file-encoding", path, reader.line_num + 1,
-                                  f"invalid UTF-8 ({e.reason}); rest of file not linted")
+                                  f"cannot decode as {enc or 'utf-8'} ({e.reason}); rest of file "
+                                  "not linted", severity="error")
             except csv.Error as e:
                 yield ReaderEvent("malformed-row", path, reader.line_num, f"CSV error: {e}")
-            except OSError as e:
-                raise InputFileError(path, f"read failed ({e.strerror or e})") from None
+            except (OSError, EOFError, zlib.error) as e:
+                raise InputFileError(path, f"read failed ({getattr(e, 'strerror', None) or e})"
+                                     ) from None
+            if index == 0:
+                yield ReaderEvent("empty-file", path, None, "file has a header but no rows")
 
     # -- Parquet / Arrow ------------------------------------------------------------------
     def read_parquet(self, path: str) -> Iterator[Record | ReaderEvent]:

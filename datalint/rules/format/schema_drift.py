@@ -57,8 +57,8 @@ class SchemaDrift(RecordRule):
         if type(raw) is not dict:
             return ()
         path = record.path
-        sig = tuple((k, _TYPE_NAMES.get(type(v), "other")) for k, v in raw.items()
-                    if k != SUPPRESS_FIELD)
+        # keys and value types, as two tuples built in C; names are resolved in finish()
+        sig = (tuple(raw), tuple(map(type, raw.values())))
         per = self.files.get(path)
         if per is None:
             per = self.files[path] = {}
@@ -82,6 +82,17 @@ class SchemaDrift(RecordRule):
                 continue
             present: dict[str, int] = {}
             typed: dict[tuple[str, str], int] = {}
+            named: dict[tuple, list] = {}
+            for (keys, types), (count, locs) in per.items():
+                sig = tuple(sorted((k, _TYPE_NAMES.get(t, "other")) for k, t in zip(keys, types)
+                                   if k != SUPPRESS_FIELD))
+                entry = named.get(sig)
+                if entry is None:
+                    named[sig] = [count, list(locs)]
+                else:
+                    entry[0] += count
+                    entry[1].extend(locs)
+            per = named
             for sig, (count, _) in per.items():
                 for key, tname in dict(sig).items():
                     present[key] = present.get(key, 0) + count

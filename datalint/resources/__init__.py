@@ -1,0 +1,1 @@
+"""Shared resources built lazily, once per run, for the dataset rules that declare them."""

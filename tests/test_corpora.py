@@ -1,0 +1,65 @@
+"""Acceptance on real public fine-tuning files (../shared/corpora), at default settings.
+
+These files were written by other people and their defects are documented in the corpora
+README; the tests skip when the folder is absent.  They check what must be found, and guard the
+false-positive rates seen there (a cap, not an exact count, so honest rule improvements pass).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import run
+
+pytestmark = pytest.mark.corpora
+
+
+def _records(report, name):
+    return {f.location.index for f in report.findings if f.name == name}
+
+
+def test_toy_chat(corpora):
+    rep = run(corpora / "openai_toy_chat.jsonl", options={"too-long": {"max-tokens": 4096}})
+    by = {}
+    for f in rep.findings:
+        by.setdefault(f.name, set()).add(f.location.line)
+    assert by.get("missing-user-turn") == {4}
+    assert by.get("too-long") == {5}
+    assert 5 in by.get("repeated-content", set())
+
+
+def test_identity_placeholders(corpora):
+    rep = run(corpora / "llamafactory_identity.json", select=["unfilled-placeholder"])
+    assert len(_records(rep, "unfilled-placeholder")) >= 80
+
+
+def test_alpaca_no_input_and_empty_outputs(corpora):
+    rep = run(corpora / "alpaca_5000.json",
+              select=["no-input-placeholder", "empty-response"])
+    assert len(_records(rep, "no-input-placeholder")) >= 50
+    empty = [f for f in rep.findings if f.name == "empty-response"]
+    assert len(empty) == 4, [f.message for f in empty]
+
+
+def test_codealpaca_empty_outputs(corpora):
+    rep = run(corpora / "codealpaca_2k.json", select=["empty-response"])
+    assert len(_records(rep, "empty-response")) == 2
+
+
+def test_gpteacher_stray_key(corpora):
+    rep = run(corpora / "gpteacher_toolformer_dedupe_only.json", select=["schema-drift"])
+    fields = {f.location.field for f in rep.findings}
+    assert fields == {"example_input"}
+    assert len(rep.findings) == 1
+
+
+@pytest.mark.parametrize("name", ["alpaca_5000.json", "codealpaca_2k.json",
+                                  "llamafactory_alpaca_en_demo.json",
+                                  "gpteacher_toolformer_dedupe_only.json"])
+def test_error_level_false_positive_cap(corpora, name):
+    """On large third-party sets, error-level findings stay rare outside the known defects."""
+    rep = run(corpora / name)
+    assert not rep.errors, rep.errors
+    errors = [f for f in rep.findings if f.severity == "error"]
+    assert len(errors) <= 0.01 * rep.records, [(f.location.line, f.name, f.message)
+                                                for f in errors][:20]

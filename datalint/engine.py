@@ -17,6 +17,7 @@ from .packs import PatternSet, load_packs
 from .readers import (DEFAULT_MAX_LINE_BYTES, InputFileError, ReaderEvent, Source, discover,
                       read_source)
 from .record import Location, Record
+from .resources import Resources
 from .report import Finding, InputError, Metric, Report, RuleError, Skipped
 from .rule import DatasetRule, LayoutRule, ReaderRule, RecordRule, Rule
 
@@ -44,7 +45,7 @@ class Dataset:
     records: list[Record] | None
     context: RunContext
     layouts: dict[str, int] = field(default_factory=dict)
-    resources: dict[str, Any] = field(default_factory=dict)
+    resources: Resources = field(default_factory=lambda: Resources(None))
 
 
 class _Progress:
@@ -99,24 +100,30 @@ class Engine:
         if key in self._suppress_cache:
             return self._suppress_cache[key]
         problem = None
-        if value is True or value in ("", "*", "all", "ALL") or value == []:
+        sels = value.split(",") if isinstance(value, str) else value
+        if value is None or value is False or (isinstance(value, str) and not value.strip()):
+            # an empty cell of a suppression column (CSV, Parquet): nothing is suppressed
+            codes = None
+        elif value is True or value == [] or (
+                isinstance(sels, list) and any(isinstance(s, str) and s.strip().upper()
+                                               in ("*", "ALL") for s in sels)):
             codes = frozenset(r.code for r in registry.all_rules())
             problem = "blanket"
+        elif not isinstance(sels, list) or not all(isinstance(s, str) for s in sels):
+            codes, problem = frozenset(), ("invalid:suppression must be a rule code or name, or "
+                                           "a list of them")
         else:
-            sels = value.split(",") if isinstance(value, str) else value
-            if not isinstance(sels, list) or not all(isinstance(s, str) for s in sels):
-                codes, problem = frozenset(), "invalid:a list of rule codes or names"
-            else:
-                good, bad = set(), []
-                for s in (x.strip() for x in sels):
-                    matched = [r.code for r in registry.all_rules()
-                               if registry.specificity(s, r) is not None]
-                    if not matched or s.upper() == "ALL":
-                        bad.append(s)
-                    good.update(matched)
-                codes = frozenset(good)
-                if bad:
-                    problem = "invalid:" + ", ".join(repr(b) for b in bad)
+            good, bad = set(), []
+            for s in (x.strip() for x in sels):
+                matched = [r.code for r in registry.all_rules()
+                           if registry.specificity(s, r) is not None]
+                if not matched:
+                    bad.append(s)
+                good.update(matched)
+            codes = frozenset(good)
+            if bad:
+                problem = "invalid:suppression names no known rule: " + ", ".join(
+                    repr(b) for b in bad)
         self._suppress_cache[key] = (codes, problem)
         return codes, problem
 
@@ -183,7 +190,7 @@ class Engine:
                                 field=SUPPRESS_FIELD))
                         elif problem and problem.startswith("invalid:") and invalid_sup:
                             findings.append(invalid_sup.finding(
-                                item, f"suppression names no known rule: {problem[8:]}",
+                                item, problem[8:],
                                 field=SUPPRESS_FIELD))
                         item.suppressed = sup
                         suppressed_at[(item.path, item.index)] = sup
@@ -224,7 +231,8 @@ class Engine:
             except Exception as exc:
                 crash(rule, exc)
 
-        dataset = Dataset([s.path for s in sources], count, kept, self.context, layouts)
+        dataset = Dataset([s.path for s in sources], count, kept, self.context, layouts,
+                          Resources(kept))
         for rule in dataset_rules:
             try:
                 for item in rule.check_dataset(dataset):

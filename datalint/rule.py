@@ -38,6 +38,7 @@ FAMILIES = {
     "C": "content",
     "P": "privacy",
     "S": "size",
+    "D": "duplicates",
 }
 
 

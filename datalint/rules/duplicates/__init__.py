@@ -1,0 +1,1 @@
+"""Duplicate, near-duplicate and contradiction rules (dataset rules)."""

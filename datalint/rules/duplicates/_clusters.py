@@ -1,0 +1,47 @@
+"""Reporting groups of records as clusters: one representative to keep, the rest to drop."""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from datalint.record import Location, Record
+
+
+def group_by(keys: Sequence, skip: Iterable[bool] | None = None) -> list[list[int]]:
+    """Indices grouped by equal key, groups of two or more, in order of first appearance."""
+    groups: dict = {}
+    skip = list(skip) if skip is not None else None
+    for i, k in enumerate(keys):
+        if skip is not None and skip[i]:
+            continue
+        groups.setdefault(k, []).append(i)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _order(records: Sequence[Record], i: int) -> tuple:
+    r = records[i]
+    return (r.path, r.index)
+
+
+def where(rec: Record) -> str:
+    """A short human location for messages: ``file:line`` or ``file#index``."""
+    name = rec.path.rsplit("/", 1)[-1]
+    return f"{name}:{rec.line}" if rec.line is not None else f"{name}#{rec.index}"
+
+
+def cluster_finding(rule, records: Sequence[Record], members: Sequence[int], what: str,
+                    extra: str = "", data: dict | None = None):
+    """One finding per cluster, at the first copy to drop; the kept record and the other
+    copies are related locations."""
+    ordered = sorted(members, key=lambda i: _order(records, i))
+    keep, drop = ordered[0], ordered[1:]
+    keep_rec = records[keep]
+    n = len(ordered)
+    msg = (f"{what}: {n} records in this cluster; keep {where(keep_rec)}, drop the other "
+           f"{n - 1}{extra}")
+    related: list[Location] = [keep_rec.location()] + [records[i].location() for i in drop[1:]]
+    payload = {"cluster_size": n, "keep": keep_rec.location().to_dict(),
+               "drop": [records[i].location().to_dict() for i in drop]}
+    if data:
+        payload.update(data)
+    return rule.finding(records[drop[0]], msg, related=related, data=payload)

@@ -150,7 +150,7 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
             click.echo(render("text", report, color=sys.stderr.isatty(), statistics_only=True),
                        err=True, nl=False)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=use_color and fmt == "text")
     for e in report.input_errors:
         if fmt != "text" or output:
             from .renderers.escape import escape_terminal

@@ -23,5 +23,20 @@ def as_dict(report: Report) -> dict:
     }
 
 
+def _text_safe(obj):
+    """Lone surrogates (file names that are not valid UTF-8) become U+FFFD: JSON needs UTF-8."""
+    if isinstance(obj, str):
+        return obj.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(obj, dict):
+        return {k: _text_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_text_safe(v) for v in obj]
+    return obj
+
+
 def render(report: Report, **_: object) -> str:
-    return orjson.dumps(as_dict(report), option=orjson.OPT_INDENT_2).decode() + "\n"
+    data = as_dict(report)
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+    except TypeError:  # str is not valid UTF-8
+        return orjson.dumps(_text_safe(data), option=orjson.OPT_INDENT_2).decode() + "\n"

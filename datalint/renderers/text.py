@@ -49,7 +49,7 @@ def render(report: Report, *, color: bool = False, statistics_only: bool = False
         out.append(f"{st('metric', dim=True)} {m.code} {m.name}: {m.value:g}{thr} {verdict}"
                    f"  {escape_terminal(m.message)}")
     for s in report.skipped:
-        out.append(f"{st('skipped', dim=True)} {s.code} {s.name}: {s.reason}")
+        out.append(f"{st('skipped', dim=True)} {s.code} {s.name}: {escape_terminal(s.reason)}")
     for e in report.input_errors:
         out.append(st(f"error: {escape_terminal(e.path)}: {escape_terminal(e.message)}", fg="red"))
     for e in report.errors:
@@ -71,6 +71,15 @@ def render(report: Report, *, color: bool = False, statistics_only: bool = False
                           for s in ("error", "warning", "info") if sev[s])
         n = len(report.findings)
         line = f"Found {n:,} finding{'s' if n != 1 else ''} ({parts}) {where}."
+    elif report.input_errors or report.errors:
+        parts = []
+        if report.input_errors:
+            n = len(report.input_errors)
+            parts.append(f"{n:,} input error{'s' if n != 1 else ''}")
+        if report.errors:
+            n = len(report.errors)
+            parts.append(f"{n:,} rule crash{'es' if n != 1 else ''}")
+        line = st(f"No findings {where}, but {' and '.join(parts)}.", fg="red")
     else:
         line = st(f"All checks passed {where}.", fg="green")
     if report.suppressed:

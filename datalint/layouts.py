@@ -63,6 +63,12 @@ def _type_name(v: Any) -> str:
             float: "number"}.get(type(v), type(v).__name__)
 
 
+def _a_type(v: Any) -> str:
+    """The JSON type of ``v`` with its article: "a string", "an object"."""
+    name = _type_name(v)
+    return ("an " if name[0] in "aeiou" else "a ") + name
+
+
 class LayoutMapper:
     """Maps raw records to turns, with the user's field and role mappings applied."""
 
@@ -121,7 +127,7 @@ class LayoutMapper:
                     else:
                         rec.turns = [Turn("text", None, "text")]
                         rec.add_issue("wrong-type", "text",
-                                      f"`text` is a {_type_name(t)}, expected a string")
+                                      f"`text` is {_a_type(t)}, expected a string")
                 else:
                     rec.layout = None
                     keys = ", ".join(sorted(str(k) for k in raw)[:8]) or "no fields"
@@ -165,19 +171,19 @@ class LayoutMapper:
                             parts.append(t)
                         else:
                             rec.add_issue("wrong-type", f"{field}[{j}].text",
-                                          f"text part is a {_type_name(t)}, expected a string")
+                                          f"text part is {_a_type(t)}, expected a string")
                 elif isinstance(part, str):
                     parts.append(part)
                 else:
                     rec.add_issue("wrong-type", f"{field}[{j}]",
-                                  f"content part is a {_type_name(part)}, expected an object")
+                                  f"content part is {_a_type(part)}, expected an object")
             return "".join(parts) if parts or not value else None
-        rec.add_issue("wrong-type", field, f"`{field}` is a {_type_name(value)}, expected a string")
+        rec.add_issue("wrong-type", field, f"`{field}` is {_a_type(value)}, expected a string")
         return None
 
     def _messages(self, rec: Record, msgs: Any, base: str, branch: str | None = None) -> list[Turn]:
         if not isinstance(msgs, list):
-            rec.add_issue("wrong-type", base, f"`{base}` is a {_type_name(msgs)}, expected a list")
+            rec.add_issue("wrong-type", base, f"`{base}` is {_a_type(msgs)}, expected a list")
             return []
         turns = []
         roles_get = self.roles.get
@@ -193,7 +199,7 @@ class LayoutMapper:
                     continue
             f = f"{base}[{i}]"
             if not isinstance(m, dict):
-                rec.add_issue("wrong-type", f, f"message is a {_type_name(m)}, expected an object")
+                rec.add_issue("wrong-type", f, f"message is {_a_type(m)}, expected an object")
                 continue
             if "role" in m:
                 rk, ck = "role", "content"
@@ -208,14 +214,14 @@ class LayoutMapper:
                 raw_role = None
             elif not isinstance(raw_role, str):
                 rec.add_issue("wrong-type", f"{f}.{rk}",
-                              f"`{rk}` is a {_type_name(raw_role)}, expected a string")
+                              f"`{rk}` is {_a_type(raw_role)}, expected a string")
                 role, raw_role = "?", None
             else:
                 role = self._role(raw_role)
             tool_calls = m.get("tool_calls")
             if tool_calls is not None and not isinstance(tool_calls, list):
                 rec.add_issue("wrong-type", f"{f}.tool_calls",
-                              f"`tool_calls` is a {_type_name(tool_calls)}, expected a list")
+                              f"`tool_calls` is {_a_type(tool_calls)}, expected a list")
                 tool_calls = None
             has_call = bool(tool_calls) or "function_call" in m
             field = f"{f}.{ck}"
@@ -259,6 +265,13 @@ class LayoutMapper:
             chosen = [t for t in chosen if t.role == ASSISTANT] or chosen
         if rejected and len(rejected) > 1 and turns:
             rejected = [t for t in rejected if t.role == ASSISTANT] or rejected
+        elif rejected and chosen and not turns:
+            # no separate prompt: both sides repeat it; the rejected side is what differs
+            k, n = 0, min(len(chosen), len(rejected)) - 1
+            while k < n and chosen[k].role == rejected[k].role and \
+                    chosen[k].text == rejected[k].text:
+                k += 1
+            rejected = rejected[k:]
         rec.turns = turns + chosen
         rec.rejected = rejected
 
@@ -272,7 +285,7 @@ class LayoutMapper:
         if hist:
             if not isinstance(hist, list):
                 rec.add_issue("wrong-type", "history",
-                              f"`history` is a {_type_name(hist)}, expected a list of pairs")
+                              f"`history` is {_a_type(hist)}, expected a list of pairs")
             else:
                 for i, pair in enumerate(hist):
                     if (isinstance(pair, list) and len(pair) == 2):

@@ -67,7 +67,8 @@ class Source:
 
     path: str  # as displayed in findings
     kind: str  # "jsonl" | "json" | "csv" | "parquet" | "arrow"
-    files: tuple[str, ...] = ()  # arrow: the data files, in order
+    files: tuple[str, ...] = ()  # arrow: the data files, in order; others: the file to open
+    # when it differs from ``path`` (a dataset id in the Hugging Face cache)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,7 +131,7 @@ def _walk(folder: Path, display: str) -> Iterator[Source]:
         elif e.name not in METADATA_FILES:
             kind = _kind_of(e.name)
             if kind:
-                yield Source(child, kind)
+                yield Source(child, kind, (e.path,) if e.path != child else ())
 
 
 def hf_cache_sources(dataset_id: str) -> list[Source] | None:
@@ -214,11 +215,13 @@ _BOMS = (
 )
 
 
-def _open_binary(path: str):
+def _open_binary(real: str, path: str | None = None):
+    """Open ``real`` for reading; errors name ``path`` (what the user sees)."""
+    path = path or real
     try:
-        if path.lower().endswith(".gz"):
-            return gzip.open(path, "rb")
-        return open(path, "rb")
+        if path.lower().endswith(".gz") or real.lower().endswith(".gz"):
+            return gzip.open(real, "rb")
+        return open(real, "rb")
     except FileNotFoundError:
         raise InputFileError(path, "file not found (it vanished or was moved)") from None
     except IsADirectoryError:
@@ -231,14 +234,7 @@ def _open_binary(path: str):
 
 def _peek(f, size: int = 8192) -> bytes:
     """The first bytes of an open binary file, without consuming them."""
-    head = f.peek(size)[:size]
-    if len(head) < size:  # a short peek: ask again until the buffer holds enough, or EOF
-        try:
-            more = f.peek(size)[:size]
-            head = more if len(more) > len(head) else head
-        except ValueError:
-            pass
-    return head
+    return f.peek(size)[:size]
 
 
 def _sniff(head: bytes) -> tuple[str | None, int]:
@@ -312,9 +308,11 @@ def _json_error(line: bytes, exc: orjson.JSONDecodeError) -> str:
     if bad:
         return bad
     msg = str(exc).split(": line", 1)[0]
-    col = getattr(exc, "colno", None)
     if "recursion" in msg.lower() or "depth limit" in msg.lower():
         return "nested too deeply to parse (over 1,024 levels)"
+    if msg.startswith("unexpected end of data"):
+        return "unexpected end of data: the line ends before the JSON value is complete"
+    col = getattr(exc, "colno", None)
     return f"{msg} (column {col})" if col else msg
 
 
@@ -323,22 +321,23 @@ class _Reader:
         self.max_line_bytes = max_line_bytes
 
     def read(self, src: Source) -> Iterator[Record | ReaderEvent]:
+        real = src.files[0] if src.files else None
         if src.kind == "jsonl":
-            return self.read_jsonl(src.path)
+            return self.read_jsonl(src.path, real)
         if src.kind == "json":
-            return self.read_json(src.path)
+            return self.read_json(src.path, real)
         if src.kind == "csv":
-            return self.read_csv(src.path)
+            return self.read_csv(src.path, real)
         if src.kind == "parquet":
-            return self.read_parquet(src.path)
+            return self.read_parquet(src.path, real)
         if src.kind == "arrow":
             return self.read_arrow(src)
         raise InputFileError(src.path, f"unsupported kind {src.kind}")
 
     # -- JSON Lines -----------------------------------------------------------------------
-    def read_jsonl(self, path: str) -> Iterator[Record | ReaderEvent]:
+    def read_jsonl(self, path: str, real: str | None = None) -> Iterator[Record | ReaderEvent]:
         # one open only: the path may be a pipe (``datalint check <(zcat x.gz)``)
-        f = _open_binary(path)
+        f = _open_binary(real or path, path)
         with f:
             try:
                 head = _peek(f)
@@ -350,28 +349,30 @@ class _Reader:
                                   "binary content, not a UTF-8 text file: not linted",
                                   severity="error")
                 return
-            if not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
-                if not head or len(head) < 8192 or not f.read(1):
-                    yield ReaderEvent("empty-file", path, None, "file has no records")
-                    return
+            if not head:
+                yield ReaderEvent("empty-file", path, None, "file has no records")
+                return
             if note:
                 yield ReaderEvent("file-encoding", path, 1, note)
             if enc == "utf-8-sig":
                 f.read(bom_len)
                 lines = self._binary_lines(f, path)
             elif enc is not None:
-                text = io.TextIOWrapper(f, encoding=enc, errors="strict", newline="\n")
+                # surrogatepass: a lone surrogate fails its own line (below), not the file
+                text = io.TextIOWrapper(f, encoding=enc, errors="surrogatepass", newline="\n")
                 lines = (ln.encode("utf-8", "surrogatepass") for ln in text)
             else:
                 lines = self._binary_lines(f, path)
             index = 0
             lineno = 0
+            invalid = 0
             loads = orjson.loads
             try:
                 for line in lines:
                     lineno += 1
                     if type(line) is ReaderEvent:
                         line.line = lineno
+                        invalid += 1
                         yield line
                         continue
                     try:
@@ -379,11 +380,17 @@ class _Reader:
                     except orjson.JSONDecodeError as exc:
                         if not line.strip():
                             continue  # blank lines are tolerated
-                        yield ReaderEvent("invalid-json", path, lineno, _json_error(line, exc))
+                        invalid += 1
+                        msg = _json_error(line, exc)
+                        if enc is not None and msg.startswith("invalid UTF-8"):
+                            msg = f"invalid {enc.upper()}: a lone surrogate" + msg[msg.index(
+                                " at column"):]
+                        yield ReaderEvent("invalid-json", path, lineno, msg)
                         continue
                     yield Record(path, lineno, index, obj)
                     index += 1
             except UnicodeDecodeError as e:
+                invalid += 1
                 yield ReaderEvent("file-encoding", path, lineno + 1,
                                   f"cannot decode as {enc}: {e.reason}; rest of file not linted",
                                   severity="error")
@@ -391,6 +398,8 @@ class _Reader:
                 raise InputFileError(path, f"read failed at line {lineno + 1} "
                                            f"({getattr(e, 'strerror', None) or e})") from None
             # a file of only invalid lines already has a finding per line: no second one here
+            if index == 0 and not invalid:
+                yield ReaderEvent("empty-file", path, None, "file has no records")
 
     def _binary_lines(self, f, path: str) -> Iterator[bytes | ReaderEvent]:
         limit = self.max_line_bytes
@@ -414,8 +423,8 @@ class _Reader:
             yield line
 
     # -- JSON (array or object) -----------------------------------------------------------
-    def read_json(self, path: str) -> Iterator[Record | ReaderEvent]:
-        f = _open_binary(path)
+    def read_json(self, path: str, real: str | None = None) -> Iterator[Record | ReaderEvent]:
+        f = _open_binary(real or path, path)
         with f:
             try:
                 data = f.read()
@@ -490,8 +499,8 @@ class _Reader:
             index += 1
 
     # -- CSV / TSV ------------------------------------------------------------------------
-    def read_csv(self, path: str) -> Iterator[Record | ReaderEvent]:
-        raw = _open_binary(path)
+    def read_csv(self, path: str, real: str | None = None) -> Iterator[Record | ReaderEvent]:
+        raw = _open_binary(real or path, path)
         try:
             head = _peek(raw)
         except OSError as e:
@@ -555,11 +564,11 @@ class _Reader:
                 yield ReaderEvent("empty-file", path, None, "file has a header but no rows")
 
     # -- Parquet / Arrow ------------------------------------------------------------------
-    def read_parquet(self, path: str) -> Iterator[Record | ReaderEvent]:
+    def read_parquet(self, path: str, real: str | None = None) -> Iterator[Record | ReaderEvent]:
         import pyarrow.parquet as pq
 
         try:
-            pf = pq.ParquetFile(path)
+            pf = pq.ParquetFile(real or path)
         except FileNotFoundError:
             raise InputFileError(path, "file not found (it vanished or was moved)") from None
         except Exception as e:  # pyarrow raises several types for corrupt files
@@ -607,21 +616,31 @@ def _short(e: Exception) -> str:
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
-def _element_lines(data: bytes, n: int) -> list[int | None] | None:
-    """Line numbers of the elements of a top-level JSON array, found with one regex scan."""
+def _element_lines(data: bytes, n: int, key: str | None = None) -> list[int | None] | None:
+    """Line numbers of the elements of a top-level JSON array (or of the array under ``key``
+    in a top-level object), found with one regex scan; None when they cannot be matched up."""
     starts: list[int] = []
     depth = 0
+    target = 1 if key is None else -1  # the depth of the array's elements; -1: not found yet
+    want = orjson.dumps(key) if key is not None else None
+    last = None
     for m in _TOKEN.finditer(data):
         c = data[m.start()]
         if c == 0x22:  # a string
-            if depth == 1:
+            if depth == target:
                 starts.append(m.start())
+            elif depth == 1:
+                last = m.group()
         elif c in (0x5B, 0x7B):  # [ {
-            depth += 1
-            if depth == 2:
+            if depth == target:
                 starts.append(m.start())
+            elif target < 0 and depth == 1 and c == 0x5B and last == want:
+                target = 2
+            depth += 1
         else:
             depth -= 1
+            if depth < target:
+                break
     if len(starts) != n:
         return None
     lines: list[int | None] = []
@@ -629,6 +648,8 @@ def _element_lines(data: bytes, n: int) -> list[int | None] | None:
     for s in starts:
         line += data.count(b"\n", pos, s)
         pos = s
+        if lines and lines[-1] == line:
+            return None  # several records share a line (minified JSON): lines don't locate
         lines.append(line)
     return lines
 

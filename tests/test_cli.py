@@ -148,7 +148,7 @@ def test_record_suppression(tmp_path):
     recs = [{**GOOD, "_datalint_ignore": ["unknown-format"]}, {"question": "x"},
             {"question": "y", "_datalint_ignore": ["F002"]}]
     p = write_jsonl(tmp_path / "a.jsonl", recs)
-    r = invoke("check", p, "--format", "json")
+    r = invoke("check", p, "--format", "json", "--select", "F")
     out = orjson.loads(r.output)
     lines = {(f["location"]["line"], f["name"]) for f in out["findings"]}
     assert lines == {(2, "unknown-format")}

@@ -125,4 +125,6 @@ class SchemaDrift(RecordRule):
 
 
 def _a(tname: str) -> str:
+    if tname == "null":
+        return "null"
     return ("an " if tname[0] in "aeiou" else "a ") + tname

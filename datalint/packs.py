@@ -149,7 +149,9 @@ class PatternSet:
         parts = []
         for i, p in enumerate(patterns):
             body = f"(?i:{p.regex})" if p.ignore_case else f"(?:{p.regex})"
-            parts.append(f"(?P<p{i}>{body})")
+            # the marker group goes after the body, so that each alternative starts with the
+            # pattern's own first token and the regex engine can skip it on one character
+            parts.append(f"{body}(?P<p{i}>)")
         self.regex = re.compile("|".join(parts)) if parts else None
         self.validators = [VALIDATORS[p.validate] if p.validate else None for p in patterns]
 
@@ -169,3 +171,13 @@ class PatternSet:
             if v is not None and not v(m.group()):
                 continue
             yield p, m
+
+
+def rule_patterns(rule) -> tuple[PatternSet, bool]:
+    """A pack rule's pattern set (from its engine context, else the packs on disk) and
+    whether every pattern in it comes from the built-in pack, so the rule may use a
+    hand-written prefilter that is only valid for the built-in patterns."""
+    ps = rule.context.patterns(rule.name) if rule.context is not None else \
+        PatternSet(load_packs().get(rule.name, []))
+    home = str(builtin_pack_dir())
+    return ps, all(p.source.startswith(home) for p in ps.patterns)

@@ -1,0 +1,144 @@
+from dataclasses import dataclass
+from pathlib import Path
+
+from datalint.record import ASSISTANT
+from datalint.registry import UsageError
+from datalint.rule import RecordRule
+
+#: Tokens added per turn by a chat template (role markers, separators) in the estimate.
+TURN_OVERHEAD = 4
+
+
+def estimate_tokens(text: str) -> int:
+    """A fast token estimate: ASCII characters / 4, plus one token per non-ASCII character.
+
+    Close to byte-level BPE tokenizers on English prose and code (about four characters a
+    token) and on CJK text (about one character a token); it overestimates accented Latin text
+    somewhat, which errs on the side of reporting.
+    """
+    if text.isascii():
+        return (len(text) + 3) // 4
+    n_ascii = len(text.encode("ascii", "ignore"))
+    return (n_ascii + 3) // 4 + (len(text) - n_ascii)
+
+
+def _load_tokenizer(path: str):
+    p = Path(path)
+    if p.is_dir():
+        p = p / "tokenizer.json"
+    if not p.is_file():
+        raise UsageError(f"too-long: tokenizer {path!r} is not a tokenizer.json file or a "
+                         "folder containing one")
+    try:
+        from tokenizers import Tokenizer
+    except ImportError:  # pragma: no cover - tokenizers is a dependency
+        raise UsageError("too-long: the `tokenizers` package is needed for the tokenizer "
+                         "option") from None
+    try:
+        return Tokenizer.from_file(str(p))
+    except Exception as e:
+        raise UsageError(f"too-long: cannot load tokenizer {str(p)!r}: {e}") from None
+
+
+class TooLong(RecordRule):
+    """A record longer than the token limit of the model or the training run.
+
+    ## What it does
+    Counts the tokens of each record (every turn, plus a few tokens per turn for the chat
+    template) and reports the records over ``max-tokens``.  For a preference pair the longer
+    of prompt + chosen and prompt + rejected is counted.
+
+    Without a tokenizer the count is an estimate: ASCII characters / 4, plus one token per
+    non-ASCII character, plus 4 tokens per turn.  With ``tokenizer`` set, the text of each turn
+    is encoded with that tokenizer (without special tokens), plus the same 4 tokens per turn.
+    Records that cannot reach the limit (fewer UTF-8 bytes than the limit) are never
+    tokenized, so the exact count costs little.  The message says whether the count is
+    estimated and which turn is the longest.
+
+    ## Why it hurts fine-tuning
+    Trainers truncate (or drop) sequences over the maximum length: a truncated example loses
+    the end of its answer — the model learns answers that stop mid-way and never sees the
+    end-of-sequence token — and overlong records waste memory and batch padding.
+
+    ## Example
+    An assistant turn that repeats one sentence for 8,000 tokens, in a run with a 4,096-token
+    context.
+
+    ## How to fix
+    Drop or split the record, shorten the answer, or raise the limit to the context length you
+    train with.  Set ``tokenizer`` to your model's tokenizer for an exact count.
+
+    ## Options
+    ``max-tokens`` (int, default 8192): the token limit per record (also ``--max-tokens`` and
+    the top-level ``max-tokens`` config key).  ``tokenizer`` (path, default none): a local
+    ``tokenizer.json`` or a model folder containing one, loaded with the ``tokenizers``
+    package (also ``--tokenizer`` and the top-level ``tokenizer`` config key); nothing is ever
+    downloaded.
+    """
+
+    code = "C008"
+    name = "too-long"
+    summary = "a record over the token limit"
+    severity = "warning"
+
+    @dataclass
+    class Options:
+        max_tokens: int = 8192
+        tokenizer: str | None = None
+
+    def setup(self) -> None:
+        if self.options.max_tokens < 1:
+            raise UsageError(f"too-long: max-tokens must be at least 1, got "
+                             f"{self.options.max_tokens}")
+        self.tok = _load_tokenizer(self.options.tokenizer) if self.options.tokenizer else None
+
+    def _count(self, text: str) -> int:
+        if self.tok is None:
+            return estimate_tokens(text)
+        return len(self.tok.encode(text, add_special_tokens=False).ids)
+
+    def check(self, record):
+        limit = self.options.max_tokens
+        # fast path: an upper bound on the count (every token covers at least one byte, and
+        # one character is at most 4 bytes)
+        n_chars = 0
+        for t in record.turns:
+            if t.text is not None:
+                n_chars += len(t.text)
+        if record.rejected:
+            for t in record.rejected:
+                if t.text is not None:
+                    n_chars += len(t.text)
+        n_turns = len(record.turns) + (len(record.rejected) if record.rejected else 0)
+        if n_chars + TURN_OVERHEAD * n_turns <= limit:
+            return ()
+        if self.tok is not None:
+            n_bytes = sum(len(t.text.encode("utf-8", "surrogatepass"))
+                          for t in record.all_turns() if t.text is not None)
+            if n_bytes + TURN_OVERHEAD * n_turns <= limit:
+                return ()
+        counts = [(self._count(t.text) if t.text is not None else 0) + TURN_OVERHEAD
+                  for t in record.turns]
+        total = sum(counts)
+        turns = record.turns
+        if record.rejected:
+            # the prompt is what precedes the trailing assistant (chosen) turns
+            k = len(turns)
+            while k > 0 and turns[k - 1].role == ASSISTANT:
+                k -= 1
+            rej = [(self._count(t.text) if t.text is not None else 0) + TURN_OVERHEAD
+                   for t in record.rejected]
+            if sum(counts[:k]) + sum(rej) > total:
+                total = sum(counts[:k]) + sum(rej)
+                turns = turns[:k] + list(record.rejected)
+                counts = counts[:k] + rej
+        if total <= limit:
+            return ()
+        i = max(range(len(counts)), key=counts.__getitem__)
+        how = "estimated " if self.tok is None else ""
+        return (self.finding(
+            record,
+            f"record has {total:,} {how}tokens, over the limit of {limit:,} (longest turn: "
+            f"{turns[i].field}, {counts[i]:,} tokens)",
+            field=turns[i].field,
+            data={"tokens": total, "limit": limit, "estimated": self.tok is None}),)

@@ -1,0 +1,195 @@
+import re
+
+from datalint.packs import rule_patterns
+from datalint.rule import RecordRule
+
+# Candidate tests, each starting with its bracket so the regex engine jumps from one bracket
+# to the next: only texts with a candidate get the full scan.
+_BRACE = re.compile(r"\{(?:\{|[A-Za-z_][A-Za-z0-9_]{1,30}\}|(?:[Yy]our|YOUR|[Ii]nsert|INSERT|"
+                    r"[Ee]nter|ENTER)\b)")
+_SQUARE = re.compile(r"\[(?:[A-Z]|(?:your|insert|enter|fill|add|put|type)\b)")
+_ANGLE = re.compile(r"<(?:[A-Z0-9]+[ _]?[A-Z]|(?:your|insert|enter)\b)")
+
+_FENCED = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]+`", re.S)
+
+# A line that reads as code (the placeholder itself is blanked out first).
+_CODE_LINE = re.compile(r"""
+    ^\s*(?:def|class|import|from|return|print|printf|console|var|let|const|function|public|
+          private|protected|static|void|int|float|double|char|bool|string|String|if|for|
+          while|elif|else|switch|case|using|namespace|package|echo|curl|git|pip|npm|docker|
+          sudo|export|SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|FROM|WHERE)\b
+  | ^\s*(?:\#include|@\w|\$\s|//|/\*|\#!)
+  | [;{}\[(]\s*$
+  | \w\(
+  | \)\s*[{:;]
+  | [=!<>]=
+  | \w\s*=\s*\S
+  | \.(?:format|replace|join|render)\b
+  | \{%|%\}|\{\#
+  | </?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>
+  | =>|->|::|\$\{|\+\+|&&|\|\|
+""", re.X)
+
+_BRACE_IDS = ("double-brace", "single-brace", "brace-instruction")
+
+
+def _quote(s: str, n: int = 40) -> str:
+    s = s.replace("\n", "\\n")
+    return f'"{s[:n]}…"' if len(s) > n else f'"{s}"'
+
+
+def _may_match(t: str) -> bool:
+    if "{" in t and _BRACE.search(t):
+        return True
+    if "[" in t and _SQUARE.search(t):
+        return True
+    if "<" in t and _ANGLE.search(t):
+        return True
+    return False
+
+
+class _CodeView:
+    """Which parts of one text are code: fenced or inline code, and lines that read as code."""
+
+    def __init__(self, text: str, matches: list[tuple[int, int]]):
+        self.text = text
+        self.fenced = [m.span() for m in _FENCED.finditer(text)] if "`" in text or "~~~" in text \
+            else []
+        self.matches = matches
+        self._codey: bool | None = None
+
+    def in_fence(self, a: int, b: int) -> bool:
+        return any(s <= a and b <= e for s, e in self.fenced)
+
+    def line_is_code(self, a: int, b: int) -> bool:
+        text = self.text
+        ls = text.rfind("\n", 0, a) + 1
+        le = text.find("\n", b)
+        if le < 0:
+            le = len(text)
+        # blank out every placeholder candidate on the line, then look for code signals
+        parts, pos = [], ls
+        for s, e in self.matches:
+            if s >= ls and e <= le:
+                parts.append(text[pos:s])
+                parts.append("X")
+                pos = e
+        parts.append(text[pos:le])
+        return _CODE_LINE.search("".join(parts)) is not None
+
+    def text_is_code(self) -> bool:
+        """Mostly code: at least three code lines making up a third of the non-blank lines."""
+        if self._codey is None:
+            lines = [ln for ln in self.text.split("\n") if ln.strip()]
+            n = sum(1 for ln in lines if _CODE_LINE.search(ln))
+            self._codey = n >= 3 and n * 3 >= len(lines)
+        return self._codey
+
+
+class UnfilledPlaceholder(RecordRule):
+    """A template slot left unfilled in the text: ``{{name}}``, ``[Your Name]``, ``<NAME>``.
+
+    ## What it does
+    Scans every turn (and each Alpaca field separately) for template slots from the pattern
+    pack ``rules/placeholders.toml``: double-brace slots (``{{name}}``, ``{{ user.name }}``),
+    a lone identifier in braces (``{customer_name}``), bracketed slots to fill in
+    (``[Your Name]``, ``[Insert company here]``, ``[Company Name]``, ``[Date]``, ``[NAME]``,
+    ``[PLACEHOLDER]``) and angle-bracket slots (``<NAME>``, ``<NEWS ARTICLE>``,
+    ``<your email>``).  One finding per field names the first slot and how many more there are.
+
+    It stays quiet on code and on what only looks like a slot: anything inside fenced or
+    inline code; a line that reads as code (a call ``f(``, an assignment, ``.format``, a
+    statement keyword, an HTML tag, ``=>``, a line ending in ``;`` or ``{``), which covers
+    f-strings, ``str.format``, Jinja and Vue templates, JSON, dict and set literals and SQL
+    Server ``[Name]`` identifiers; brace slots in a text that is mostly code (code answers
+    without fences); JS/shell ``${x}``; LaTeX ``\\frac{a}{b}``, ``x^{n}``, ``a_{ij}`` (a
+    word character, ``\\``, ``^`` or ``_`` before the brace); Markdown links ``[text](url)``
+    and reference definitions; citations ``[1]``; indexing ``a[i]``; option letters ``[A]``;
+    HTML tags such as ``<BR>`` or ``<TITLE>``; generics ``List<T>``.  Plain words in brackets
+    are reported only when they name a typical slot (Name, Date, Company, Address…) or start
+    with an instruction to the writer (Your, Insert, Enter).
+
+    ## Why it hurts fine-tuning
+    The model learns to print ``{{name}}`` or ``[Your Name]`` instead of an answer: a template
+    that was never filled, or a generation prompt whose variables were not substituted.
+    Records built from one template usually all carry the same slot, so the damage is not
+    diluted.
+
+    ## Example
+    ```
+    {"instruction": "Who are you?", "input": "",
+     "output": "I am {{name}}, an AI assistant developed by {{author}}."}
+    ```
+
+    ## How to fix
+    Substitute the values before training (for identity data: the model's real name and
+    maker), or drop the records.  If a slot is meant to be in the answer (a letter template
+    the user asked for), suppress the rule for that record with
+    ``"_datalint_ignore": "unfilled-placeholder"``.
+
+    ## Options
+    None.
+    """
+
+    code = "C002"
+    name = "unfilled-placeholder"
+    summary = "a template slot such as {{name}} or [Your Name] left in the text"
+    severity = "warning"
+
+    def setup(self) -> None:
+        self.ps, self.builtin = rule_patterns(self)
+
+    def check(self, record):
+        ps = self.ps
+        if ps.regex is None:
+            return ()
+        builtin = self.builtin
+        out = None
+        turns = record.turns
+        if record.rejected:
+            turns = turns + record.rejected
+        for t in turns:
+            text = t.text
+            if not text:
+                continue
+            if builtin and not (("{" in text or "[" in text or "<" in text)
+                                and _may_match(text)):
+                continue
+            for span in t.iter_spans():
+                f = self._check_span(record, t.role, span.field, span.text)
+                if f is not None:
+                    if out is None:
+                        out = [f]
+                    else:
+                        out.append(f)
+        return out or ()
+
+    def _check_span(self, record, role, field, text):
+        hits = list(self.ps.scan(text, role, field))
+        if not hits:
+            return None
+        view = _CodeView(text, [m.span() for _, m in hits])
+        found = []
+        for p, m in hits:
+            a, b = m.span()
+            if view.fenced and view.in_fence(a, b):
+                continue
+            if p.id in _BRACE_IDS:
+                if p.id == "double-brace" and "{%" in text:
+                    continue  # a Jinja/Django template
+                if view.text_is_code():
+                    continue
+            if view.line_is_code(a, b):
+                continue
+            found.append((p, m.group()))
+        if not found:
+            return None
+        p, slot = found[0]
+        msg = f"unfilled placeholder {_quote(slot)} ({p.description})"
+        others = sorted({s for _, s in found} - {slot})
+        if len(found) > 1:
+            msg += f" and {len(found) - 1} more"
+            if others:
+                msg += f" ({', '.join(_quote(s) for s in others[:3])})"
+        return self.finding(record, msg, field=field, severity=p.severity,
+                            data={"placeholder": slot, "pattern": p.id, "count": len(found)})

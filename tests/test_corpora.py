@@ -37,8 +37,10 @@ def test_alpaca_no_input_and_empty_outputs(corpora):
     rep = run(corpora / "alpaca_5000.json",
               select=["no-input-placeholder", "empty-response"])
     assert len(_records(rep, "no-input-placeholder")) >= 50
-    empty = [f for f in rep.findings if f.name == "empty-response"]
-    assert len(empty) == 4, [f.message for f in empty]
+    # The corpora README lists 2 empty outputs and 2 `<nooutput>`; record 1750
+    # answers a coding task with the literal "No Output", the same defect.
+    empty = {f.location.index for f in rep.findings if f.name == "empty-response"}
+    assert empty == {1275, 1750, 2335, 4361, 4658}
 
 
 def test_codealpaca_empty_outputs(corpora):

@@ -1,0 +1,235 @@
+import re
+
+from datalint.packs import rule_patterns
+from datalint.rule import RecordRule
+
+# Candidate finders for the built-in pack.  Each starts with a literal character so the regex
+# engine jumps from one occurrence of it to the next; the full pattern scan then runs only on
+# a window of text around each candidate, never on a whole clean text.
+_DASH = re.compile(r"-(?:(?<=sk-)|(?<=xox[abprse]-)|----BEGIN)")
+_UNDERSCORE = re.compile(r"_(?:(?<=hf_)|(?<=gh[pousr]_)|pat_|live_|secret_access_key|"
+                         r"SECRET_ACCESS_KEY)")
+_CAPITAL_A = re.compile(r"A(?:KIA|SIA|Iza)")
+_NUMBER = re.compile(r"\d(?:\d\d[ .)-]{1,2}\d{3}|\d{3}[ -]?\d{4}|\d\d-\d\d-\d{4})")
+_PLUS = re.compile(r"\+\d")
+_DIGITS = b"0123456789"
+
+_PLACEHOLDER = re.compile(r"example|sample|dummy|fake|placeholder|your|redacted|xxxx|\.\.\.|…|"
+                          r"0123456|123456789|abcdef|test", re.I)
+_FILE_TLDS = frozenset(("png", "jpg", "jpeg", "gif", "svg", "webp", "js", "ts", "py", "css",
+                        "html", "json", "txt", "md", "zip", "tar", "gz", "pdf"))
+_NOT_PERSONAL = frozenset(("git", "noreply", "no-reply", "donotreply", "do-not-reply", "user",
+                           "username", "name", "email", "mail", "me", "you", "someone",
+                           "somebody", "john.doe", "jane.doe", "johndoe", "janedoe",
+                           "firstname.lastname", "first.last", "foo", "bar", "abc"))
+_FAKE_EMAIL = re.compile(r"example|sample|dummy|fake|placeholder|your|address|my_|test", re.I)
+
+
+def _many_digits(text: str) -> bool:
+    """At least seven digits, counted in C: the encoded text minus its digits."""
+    raw = text.encode("utf-8", "surrogatepass")
+    return len(raw) - len(raw.translate(None, _DIGITS)) >= 7
+
+
+def _windows(text: str, builtin: bool) -> list[tuple[int, int]] | None:
+    """Spans of text to scan: around each candidate (built-in pack), or the whole text."""
+    if not builtin:
+        return [(0, len(text))]
+    cands: list[tuple[int, int]] = []  # (position, reach after it)
+    if "@" in text:
+        i = text.find("@")
+        while i >= 0 and len(cands) < 50:
+            cands.append((i - 70, 260))
+            i = text.find("@", i + 1)
+    if "-" in text:
+        for m in _DASH.finditer(text):
+            cands.append((m.start() - 10, 4000 if m.group() != "-" else 400))
+    if "_" in text:
+        for m in _UNDERSCORE.finditer(text):
+            cands.append((m.start() - 30, 400))
+    if "AKIA" in text or "ASIA" in text or "AIza" in text:
+        for m in _CAPITAL_A.finditer(text):
+            cands.append((m.start(), 100))
+    if "J" in text and "eyJ" in text:
+        i = text.find("eyJ")
+        cands.append((i, 4000))
+    # numbers: phones, cards and SSNs have at least seven digits
+    if _many_digits(text):
+        if "hooks.slack" in text:
+            cands.append((text.find("hooks.slack") - 10, 200))
+        for m in _NUMBER.finditer(text):
+            cands.append((m.start() - 30, 60))
+            if len(cands) > 200:
+                break
+        if "+" in text:
+            for m in _PLUS.finditer(text):
+                cands.append((m.start() - 5, 40))
+    if not cands:
+        return None
+    spans = []
+    size = len(text)
+    for pos, reach in sorted(cands):
+        a = max(0, pos)
+        if a:  # start at a word boundary so look-behinds see what they would in the text
+            a = max(text.rfind(" ", 0, a), text.rfind("\n", 0, a)) + 1
+        b = min(size, pos + reach) if pos >= 0 else min(size, reach)
+        e = min(x for x in (text.find(" ", b), text.find("\n", b), size) if x >= 0)
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], e))
+        else:
+            spans.append((a, e))
+    return spans
+
+
+def mask(kind: str, value: str) -> str:
+    """A value with most of it hidden, so reports never repeat a secret or personal datum."""
+    v = value.strip()
+    if kind == "secret-private-key":
+        return v.split("-----", 2)[1].join(("-----", "-----")) + " block"
+    if kind == "personal-email":
+        local, _, domain = v.rpartition("@")
+        return f"{local[:1]}…@{domain}"
+    if kind in ("secret-card-number", "personal-ssn", "personal-phone"):
+        digits = re.sub(r"\D", "", v)
+        return f"…{digits[-4:]}" if kind == "secret-card-number" else f"…{digits[-2:]}"
+    if len(v) <= 8:
+        return v[:2] + "…"
+    return f"{v[:4]}…{v[-2:]}"
+
+
+def _skip(pid: str, value: str) -> bool:
+    """Obvious placeholders and matches that are not personal data."""
+    if pid.startswith("secret-") and pid not in ("secret-card-number", "secret-private-key"):
+        body = value[4:]
+        if _PLACEHOLDER.search(value) or len(set(body)) < 8:
+            return True
+    if pid == "personal-email":
+        local, _, domain = value.rpartition("@")
+        if local.lower() in _NOT_PERSONAL or domain.rsplit(".", 1)[-1].lower() in _FILE_TLDS \
+                or _FAKE_EMAIL.search(value):
+            return True
+    return False
+
+
+class Pii(RecordRule):
+    """Personal data or a secret in the text: e-mail addresses, phone numbers, card numbers,
+    API keys, tokens and private keys.
+
+    ## What it does
+    Scans every turn with the pattern pack ``rules/pii.toml``, whose pattern ids start with
+    their category:
+
+    * ``secret-…`` (severity **error**): OpenAI ``sk-…`` keys, AWS ``AKIA…`` access keys and
+      secret keys, GitHub ``ghp_…``/``github_pat_…`` tokens, Slack ``xox…`` tokens and
+      webhooks, Google ``AIza…`` keys, Hugging Face ``hf_…`` tokens, Stripe ``sk_live_…``
+      keys, JSON Web Tokens, private key blocks, and payment card numbers (issuer prefix and
+      Luhn checksum);
+    * ``personal-…`` (severity warning): e-mail addresses, phone numbers (with a ``+``
+      country code, or North American ``(415) 555-2671``/``415-555-2671``/``415.555.2671``)
+      and labelled US social security numbers.
+
+    Messages mask what was found (``sk-p…f3``, ``j…@gmail.com``, card ``…4242``): the report
+    must not spread the secret further.  One finding per field and severity names the first
+    item and how many more there are.
+
+    Left alone: addresses at example domains (``example.com``, ``test``, ``yourcompany``…)
+    and ``git@github.com``-style addresses, file names like ``icon@2x.png``, fictional 555
+    numbers and numbers with two digits or a ``1234567`` run, version numbers, dates, ISBNs
+    and arithmetic (they do not have a phone number's shape), the well-known test card numbers
+    (``4111 1111 1111 1111``, ``4242…``), and placeholder keys (``sk-...``,
+    ``sk-xxxxxxxxxxxxxxxxxxxx``, ``YOUR_API_KEY``, AWS's documented ``AKIAIOSFODNN7EXAMPLE``,
+    anything with "example", "your", "dummy", "test" or too few distinct characters).
+
+    ## Why it hurts fine-tuning
+    Models memorise rare strings seen in training and can repeat them to anyone: a key or a
+    card number in the data is a leaked credential; personal data in it is a privacy (and
+    often legal) problem for the people it names.
+
+    ## Example
+    ```
+    {"messages": [{"role": "user", "content": "Why does my call fail?"},
+                  {"role": "assistant", "content": "Your key sk-proj-4fT9… is revoked."}]}
+    ```
+
+    ## How to fix
+    Remove or replace the values with realistic fakes (``user@example.com``,
+    ``555-0100``) before training; revoke any real secret that reached the data.  Add
+    patterns for your own identifiers (customer ids…) with a pack file.
+
+    ## Options
+    None.
+    """
+
+    code = "P001"
+    name = "pii"
+    summary = "personal data or a secret (e-mail, phone, card number, API key) in the text"
+    severity = "warning"
+
+    def setup(self) -> None:
+        self.ps, self.builtin = rule_patterns(self)
+
+    def check(self, record):
+        ps = self.ps
+        if ps.regex is None:
+            return ()
+        builtin = self.builtin
+        out = None
+        turns = record.turns
+        if record.rejected:
+            turns = turns + record.rejected
+        for t in turns:
+            text = t.text
+            if not text:
+                continue
+            # quick test for the built-in pack (an Alpaca turn's text joins its spans): a
+            # character every candidate needs, or seven digits (counted in C)
+            if builtin and not (
+                    "@" in text or "-" in text or "_" in text or "J" in text
+                    or ("K" in text and "AKIA" in text) or ("z" in text and "AIza" in text)
+                    or ("S" in text and "ASIA" in text)
+                    or len(raw := text.encode("utf-8", "surrogatepass"))
+                    - len(raw.translate(None, _DIGITS)) >= 7):
+                continue
+            for span in t.iter_spans():
+                found = self._scan(span.text, t.role, span.field, builtin)
+                if found:
+                    if out is None:
+                        out = []
+                    out.extend(self._findings(record, span.field, found))
+        return out or ()
+
+    def _scan(self, text, role, field, builtin):
+        spans = _windows(text, builtin)
+        if not spans:
+            return None
+        seen = set()
+        found = []
+        for a, b in spans:
+            window = text[a:b]
+            for p, m in self.ps.scan(window, role, field):
+                start = a + m.start()
+                if start in seen:
+                    continue
+                seen.add(start)
+                value = m.group()
+                if _skip(p.id, value):
+                    continue
+                found.append((p, value))
+        return found
+
+    def _findings(self, record, field, found):
+        by_level: dict[str, list] = {}
+        for p, value in found:
+            by_level.setdefault(p.severity or self.severity, []).append((p, value))
+        for level in ("error", "warning", "info"):
+            items = by_level.get(level)
+            if not items:
+                continue
+            p, value = items[0]
+            msg = f"{p.description} \"{mask(p.id, value)}\" in the text"
+            if len(items) > 1:
+                kinds = sorted({q.description for q, _ in items[1:]})
+                msg += f", and {len(items) - 1} more ({', '.join(kinds)})"
+            yield self.finding(record, msg, field=field, severity=p.severity,
+                               data={"kinds": sorted({q.id for q, _ in items}),
+                                     "count": len(items)})

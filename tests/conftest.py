@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CORPORA = ROOT.parent / "shared" / "corpora"
+
+# Tests never touch the user's cache; this one persists between local runs (the distilled
+# fast model takes ~40 s to build) and starts empty on a clean clone.
+os.environ["DATALINT_CACHE_DIR"] = str(ROOT / ".pytest_cache" / "datalint")
 
 
 @pytest.fixture

@@ -54,9 +54,11 @@ def _expected_from_records(path: Path, rule) -> tuple[set, int]:
     return expected, len(items)
 
 
-def _expected_from_toml(folder: Path) -> set:
+def _expected_from_toml(folder: Path) -> tuple[set, dict]:
+    """The expected findings and the run's settings (``[run]``: ``data``, the files or
+    sub-folders to lint, default the folder itself; ``eval``, eval files)."""
     spec = tomllib.loads((folder / "expect.toml").read_text())
-    return {(f["file"], f.get("line")) for f in spec.get("finding", [])}
+    return {(f["file"], f.get("line")) for f in spec.get("finding", [])}, spec.get("run", {})
 
 
 RULES = list(all_rules())
@@ -68,8 +70,10 @@ def test_rule_fixture(rule):
     if path is None:
         pytest.fail(f"rule {rule.name} has no fixture under fixtures/rules/")
     if path.is_dir():
-        expected = _expected_from_toml(path)
-        report = run(path, select=[rule.code])
+        expected, settings = _expected_from_toml(path)
+        data = [path / d for d in settings.get("data", [])] or [path]
+        report = run(data, select=[rule.code],
+                     eval=[str(path / e) for e in settings.get("eval", [])])
         actual = set()
         for f in report.findings:
             if f.location.path is None:

@@ -1,15 +1,61 @@
-"""Shared resources built lazily, once per run, for the dataset rules that declare them."""
+"""Shared resources built lazily, once per run, for the dataset rules that declare them.
+
+Embeddings come in two tiers (see :mod:`.static`): ``fast``, a static model distilled from the
+chosen sentence-transformers model, embeds every text and backs the kNN index; ``full``, the
+model itself, confirms the few pairs that become findings.  Both are cached on disk by (model
+identity, text hash).  Nothing here imports torch until a ``full`` vector is actually needed.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
 
 from ..record import Record
-from .texts import normalize, prompt_text, response_text
+from .texts import normalize, prompt_text, response_text, strip_lines, template_lines
+
+ROLES = ("prompt", "response")
+
+
+@dataclass
+class Neighbours:
+    """The k nearest distinct texts of each distinct text of one role (fast tier).
+
+    ``of_record[r]`` is the distinct-text id of record ``r`` (-1 for an empty text);
+    ``records[t]`` the records holding distinct text ``t``; ``sims``/``idx`` are (n_texts, k),
+    nearest first, with -1 in ``idx`` where there are fewer than k other texts.
+    """
+
+    texts: list[str]
+    of_record: np.ndarray
+    records: list[list[int]]
+    vectors: np.ndarray
+    sims: np.ndarray
+    idx: np.ndarray
+
+    def nn_similarity(self) -> np.ndarray:
+        """Similarity of each distinct text to its nearest other text (-1 when alone)."""
+        if self.sims.shape[1] == 0:
+            return np.full(len(self.texts), -1.0, dtype=np.float32)
+        return np.where(self.idx[:, 0] >= 0, self.sims[:, 0], -1.0)
+
+    def median_distance(self) -> float:
+        """Median distance (1 - similarity) from a text to its nearest other text."""
+        nn = self.nn_similarity()
+        return float(np.median(1.0 - nn[nn >= 0])) if (nn >= 0).any() else 0.0
 
 
 class Resources:
-    """Built on first use and kept for the run: every rule that asks gets the same object."""
+    """Built on first use and kept for the run: every rule that asks gets the same object.
+
+    ``settings``: ``model`` (a local sentence-transformers folder, or None for the bundled
+    default), ``cache_dir`` (a folder, or None for no disk cache), ``progress`` (bool), ``k``
+    (neighbours per text: the largest any selected rule asks for), ``encoders`` (tests: a dict
+    tier -> callable(list[str]) -> array, replacing the models), ``eval`` (eval records).
+    """
 
     def __init__(self, records: list[Record] | None, settings: dict[str, Any] | None = None):
         self.records = records or []
@@ -21,6 +67,7 @@ class Resources:
             self._memo[key] = build()
         return self._memo[key]
 
+    # -- texts ----------------------------------------------------------------------------
     def texts(self, role: str) -> list[str]:
         """The prompt or response text of every record, in record order."""
         fn = {"prompt": prompt_text, "response": response_text}[role]
@@ -31,3 +78,125 @@ class Resources:
 
     def content_hashes(self) -> list[str]:
         return self._get("hashes", lambda: [r.content_hash() for r in self.records])
+
+    def template(self, role: str) -> frozenset[str]:
+        """Lines shared by many records' texts of a role (a preamble, a tool header)."""
+        share = self.settings.get("template_share", 0.05)
+        return self._get(("template", role), lambda: template_lines(self.texts(role), share))
+
+    def embed_texts(self, role: str) -> list[str]:
+        """The texts that are embedded: template lines shared by many records removed."""
+        return self._get(("masked", role),
+                         lambda: strip_lines(self.texts(role), self.template(role)))
+
+    # -- embeddings -----------------------------------------------------------------------
+    def embedder(self, tier: str):
+        return self._get(("embedder", tier), lambda: self._build_embedder(tier))
+
+    def _build_embedder(self, tier: str):
+        from .embeddings import EmbeddingCache, Embedder, ModelSpec
+
+        injected: dict[str, Callable] | None = self.settings.get("encoders")
+        if injected is not None:
+            return Embedder(encode=injected[tier], identity=f"injected:{tier}")
+        cache_dir: Path | None = self.settings.get("cache_dir")
+        spec = self._get("spec", lambda: ModelSpec(self.settings.get("model"), cache_dir))
+        cache = self._get("cache", lambda: EmbeddingCache(cache_dir / "embeddings.sqlite3")
+                          if cache_dir is not None else None)
+        if cache is not None and cache.disabled_reason:
+            from .embeddings import warn
+
+            warn(cache.disabled_reason)
+        progress = bool(self.settings.get("progress"))
+        if tier == "full":
+            return Embedder(spec, cache=cache, progress=progress)
+        from .static import load_static
+
+        static = load_static(spec, cache_dir)
+        return Embedder(encode=static.encode, identity=static.identity, cache=cache,
+                        batch_size=4096)
+
+    def vectors(self, role: str, tier: str = "fast") -> np.ndarray:
+        """Unit vectors of every record's (template-masked) text; zero rows for empty texts."""
+        return self._get(("vec", role, tier), lambda: self._embed_rows(
+            self.embed_texts(role), tier))
+
+    def _embed_rows(self, texts: Sequence[str], tier: str) -> np.ndarray:
+        rows = [i for i, t in enumerate(texts) if t]
+        if not rows:
+            return np.zeros((len(texts), 0), dtype=np.float32)
+        vecs = self.embedder(tier).embed([texts[i] for i in rows])
+        out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+        out[rows] = vecs
+        return out
+
+    def embed(self, texts: Sequence[str], tier: str = "full") -> np.ndarray:
+        """Unit vectors of arbitrary texts (eval or production samples); zero rows if empty."""
+        return self._embed_rows(list(texts), tier)
+
+    def pair_similarity(self, role: str, pairs: np.ndarray, tier: str = "full") -> np.ndarray:
+        """Cosine similarity of the role texts of record pairs, embedding only those records."""
+        if len(pairs) == 0:
+            return np.zeros(0, dtype=np.float32)
+        if tier == "fast":
+            v = self.vectors(role, "fast")
+            return np.einsum("ij,ij->i", v[pairs[:, 0]], v[pairs[:, 1]])
+        texts = self.embed_texts(role)
+        rows = np.unique(pairs.ravel())
+        vecs = self._embed_rows([texts[i] for i in rows], tier)
+        pos = {int(r): k for k, r in enumerate(rows)}
+        a = vecs[[pos[int(i)] for i in pairs[:, 0]]]
+        b = vecs[[pos[int(i)] for i in pairs[:, 1]]]
+        return np.einsum("ij,ij->i", a, b)
+
+    def full_scale(self, role: str, sample: int = 128, seed: int = 0) -> float:
+        """Median distance from a text to its nearest neighbour under the full model.
+
+        Embedding every text with the full model is what the fast tier avoids, so this is
+        estimated on a seeded sample of distinct texts paired with their fast-tier nearest
+        neighbour (at most ``2 * sample`` texts embedded, then cached)."""
+        def build() -> float:
+            nb = self.neighbours(role)
+            have = np.flatnonzero(nb.idx[:, 0] >= 0) if nb.idx.shape[1] else np.zeros(0, int)
+            if len(have) == 0:
+                return 0.0
+            rng = np.random.default_rng(seed)
+            pick = np.sort(rng.choice(have, min(sample, len(have)), replace=False))
+            a = self.embed([nb.texts[i] for i in pick], "full")
+            b = self.embed([nb.texts[nb.idx[i, 0]] for i in pick], "full")
+            return float(np.median(1.0 - np.einsum("ij,ij->i", a, b)))
+        return self._get(("full_scale", role), build)
+
+    # -- nearest neighbours -----------------------------------------------------------------
+    def neighbours(self, role: str) -> Neighbours:
+        """kNN over the distinct non-empty texts of a role (fast tier), built once."""
+        return self._get(("knn", role), lambda: self._build_neighbours(role))
+
+    def _build_neighbours(self, role: str) -> Neighbours:
+        from .knn import knn
+
+        texts = self.embed_texts(role)
+        ids: dict[str, int] = {}
+        of_record = np.full(len(texts), -1, dtype=np.int64)
+        records: list[list[int]] = []
+        for r, t in enumerate(texts):
+            if t:
+                i = ids.setdefault(t, len(ids))
+                if i == len(records):
+                    records.append([])
+                records[i].append(r)
+                of_record[r] = i
+        distinct = list(ids)
+        first = [rs[0] for rs in records]
+        vecs = self.vectors(role, "fast")[first] if first else np.zeros((0, 0), np.float32)
+        k = int(self.settings.get("k", 10))
+        sims, idx = knn(vecs, k)
+        return Neighbours(distinct, of_record, records, vecs, sims, idx)
+
+    # -- answers (diversity and style rules) --------------------------------------------------
+    def answers(self) -> list[tuple[int, str]]:
+        """(record index, text) of every non-empty assistant turn, one entry per turn (the
+        whole text of a plain-text record); see :mod:`.textstats`."""
+        from .textstats import answer_turns
+
+        return self._get("answers", lambda: answer_turns(self.records))

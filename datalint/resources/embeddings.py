@@ -233,10 +233,17 @@ class Embedder:
             with offline():
                 import torch  # noqa: F401  (imported here, never on the cheap path)
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
-                st = SentenceTransformer(str(self.model.path), device="cpu",
-                                         trust_remote_code=False, local_files_only=True,
-                                         model_kwargs={"use_safetensors": True})
+                hf_logging.set_verbosity_error()
+                hf_logging.disable_progress_bar()
+
+                # the libraries' load reports and weight-loading bars are not for our users
+                with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull), \
+                        contextlib.redirect_stdout(devnull):
+                    st = SentenceTransformer(str(self.model.path), device="cpu",
+                                             trust_remote_code=False, local_files_only=True,
+                                             model_kwargs={"use_safetensors": True})
             if self.max_seq_length:
                 st.max_seq_length = min(st.max_seq_length or self.max_seq_length,
                                         self.max_seq_length)

@@ -36,3 +36,35 @@ def is_short_answer(text: str, max_words: int = 3, max_chars: int = 40) -> bool:
     """Labels, yes/no, numbers, single entities: answers whose difference is a disagreement."""
     t = text.strip()
     return bool(t) and len(t) <= max_chars and len(t.split()) <= max_words
+
+
+def template_lines(texts: list[str], max_share: float, min_count: int = 5) -> frozenset[str]:
+    """The lines that a large share of multi-line texts have in common.
+
+    A fixed instruction preamble, a tool description or a system header copied into every
+    prompt would otherwise dominate each text's embedding and make every pair look alike.  A
+    line counts as template when it occurs in more than ``max_share`` of the texts (and in at
+    least ``min_count``).
+    """
+    counts: dict[str, int] = {}
+    for t in texts:
+        if "\n" in t:
+            for line in set(t.split("\n")):
+                if line.strip():
+                    counts[line] = counts.get(line, 0) + 1
+    limit = max(min_count, int(max_share * len(texts)))
+    return frozenset(line for line, c in counts.items() if c > limit)
+
+
+def strip_lines(texts: list[str], common: frozenset[str]) -> list[str]:
+    """Remove the ``common`` lines; a text made only of them is kept whole (a short prompt
+    repeated as a whole is left for the duplicate rules)."""
+    if not common:
+        return list(texts)
+    out = []
+    for t in texts:
+        if "\n" in t:
+            kept = [line for line in t.split("\n") if line not in common]
+            t = "\n".join(kept).strip() if any(k.strip() for k in kept) else t
+        out.append(t)
+    return out

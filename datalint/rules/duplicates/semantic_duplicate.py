@@ -1,0 +1,108 @@
+from dataclasses import dataclass
+
+import numpy as np
+
+from datalint.rule import DatasetRule
+
+from ._clusters import cluster_finding
+from ._semantic import candidate_pairs, median_nn_distance, numbers, role_similarity
+
+
+class SemanticDuplicate(DatasetRule):
+    """Paraphrased records: the same question and the same answer in other words.
+
+    ## What it does
+    Embeds the prompt and the response of every record separately (template lines shared by
+    many records removed first), finds each text's nearest neighbours in the shared kNN index,
+    and scores a pair of records by the mean of their prompt and response cosine similarities.
+    A pair is a semantic duplicate when its distance (1 - score) is at most ``ratio`` times
+    the median distance between a record and its nearest neighbour in this dataset: the
+    threshold is relative to the dataset's own neighbour distribution, so it adapts to tight
+    templated data, diverse data, and other embedding models.  Pairs whose prompts carry
+    different numbers are left alone (``Sort 2, 5, 3`` and ``Sort 8, 4`` are two tasks).
+    Pairs are joined into clusters; exact and normalised copies are left to those rules.
+
+    Similarities come from the fast tier (a static model distilled from the embedding
+    model).  Measured on the GPTeacher Toolformer labels (records the author removed as
+    near-duplicates), the full transformer gave the same recall at the same false-flag rate
+    while costing ~40x the time, so it is not used here.
+
+    ## Why it hurts fine-tuning
+    Paraphrased copies are memorised like exact ones: the model sees one behaviour many times,
+    over-weights it, and generalises worse.  Lexical deduplication misses them.
+
+    ## Example
+    ```
+    {"instruction": "Explain the difference between HTML and CSS.", "output": "HTML structures a page; CSS styles it..."}
+    {"instruction": "What are the differences between HTML and CSS?", "output": "HTML is the structure of a web page, CSS its styling..."}
+    ```
+
+    ## How to fix
+    Keep one record per cluster (the representative named in the finding), or rewrite the
+    others so each teaches something new.
+
+    ## Options
+    ``ratio`` (float, default 0.3): a pair is a duplicate when its distance is at most this
+    share of the dataset's median nearest-neighbour distance (lower = stricter).
+    ``numbers-must-match`` (bool, default true): prompts with different numbers are never
+    duplicates.
+    """
+
+    code = "D006"
+    name = "semantic-duplicate"
+    summary = "paraphrased records: prompt and answer both close in embedding space"
+    severity = "warning"
+    requires = frozenset({"records", "embeddings"})
+    neighbours = 10
+
+    @dataclass
+    class Options:
+        ratio: float = 0.3
+        numbers_must_match: bool = True
+
+    def check_dataset(self, dataset):
+        res = dataset.resources
+        records = dataset.records
+        if not records or len(records) < 3:
+            return
+        prompts, answers = res.normalized("prompt"), res.normalized("response")
+        # one representative per distinct (prompt, answer): copies belong to other rules
+        first: dict[tuple[str, str], int] = {}
+        for i, key in enumerate(zip(prompts, answers)):
+            if key[0] or key[1]:
+                first.setdefault(key, i)
+        keep = np.zeros(len(records), dtype=bool)
+        keep[list(first.values())] = True
+        pairs = candidate_pairs(res, keep=keep)
+        if len(pairs) == 0:
+            return
+        score = (role_similarity(res, "prompt", pairs) + role_similarity(res, "response", pairs)) / 2
+        scale = median_nn_distance(pairs, score, len(records))
+        limit = self.options.ratio * scale
+        close = (1.0 - score) <= limit
+        if self.options.numbers_must_match:
+            raw = res.texts("prompt")
+            for k in np.flatnonzero(close):
+                i, j = pairs[k]
+                if numbers(raw[i]) != numbers(raw[j]):
+                    close[k] = False
+        from datalint.resources.minhash import union_find_clusters
+
+        chosen = pairs[close]
+        sims = score[close]
+        best: dict[int, float] = {}
+        for (i, j), s in zip(chosen.tolist(), sims.tolist()):
+            best[i] = max(best.get(i, -1.0), s)
+            best[j] = max(best.get(j, -1.0), s)
+        local = {r: k for k, r in enumerate(sorted(best))}
+        inverse = sorted(best)
+        groups = union_find_clusters(len(local), [(local[i], local[j]) for i, j in chosen.tolist()])
+        threshold = 1.0 - limit
+        for group in groups:
+            members = [inverse[k] for k in group]
+            top = max(best[m] for m in members)
+            yield cluster_finding(
+                self, records, members, "semantic duplicate",
+                extra=f" (embedding similarity up to {top:.3f}; threshold {threshold:.3f})",
+                data={"max_similarity": round(top, 4), "threshold": round(threshold, 4),
+                      "median_nn_distance": round(scale, 4)})

@@ -96,14 +96,27 @@ def main() -> None:
               help="An extra pattern pack (TOML) for the pattern rules.")
 @click.option("--max-line-bytes", type=click.IntRange(min=1024),
               help="Skip (and report) JSON lines larger than this [default: 64 MiB].")
+@click.option("--model", type=click.Path(exists=True, file_okay=False),
+              help="A local sentence-transformers model folder for the embedding rules "
+                   "[default: the bundled all-MiniLM-L6-v2].")
+@click.option("--eval", "eval_files", multiple=True, type=click.Path(exists=True),
+              help="An eval set to check against the training data (train-eval-overlap).")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="Where embeddings and the distilled fast model are kept "
+                   "[default: $DATALINT_CACHE_DIR, else ~/.cache/datalint].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the embedding cache.")
+@click.option("--training-config", "training_config", multiple=True, metavar="FILE",
+              help="The training config to check against the data (TrainingArguments/SFTConfig "
+                   "JSON or YAML, adapter_config.json, axolotl, LLaMA-Factory, OpenAI job JSON); "
+                   "repeat to merge several.")
 @click.option("--statistics", is_flag=True, help="Print only the summary by rule.")
 @click.option("--color/--no-color", default=None, help="Colour the text output "
                                                        "[default: only on a terminal].")
 @click.option("--progress/--no-progress", default=None,
               help="Show progress on long work [default: only on a terminal].")
 def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_path, isolated,
-          max_tokens, tokenizer, severity, rule_options, pack, max_line_bytes, statistics, color,
-          progress):
+          max_tokens, tokenizer, severity, rule_options, pack, max_line_bytes, model, eval_files,
+          cache_dir, no_cache, training_config, statistics, color, progress):
     """Lint dataset files, folders, or cached Hugging Face dataset ids.
 
     \b
@@ -133,7 +146,9 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
             opts.setdefault("too-long", {})["tokenizer"] = tokenizer
         cfg = merge_cli(cfg, select=select, ignore=ignore, extend_select=extend_select,
                         fail_on=fail_on, severity=severity, options=opts, packs=pack,
-                        max_line_bytes=max_line_bytes)
+                        max_line_bytes=max_line_bytes, model=model, cache_dir=cache_dir,
+                        no_cache=no_cache, eval_files=eval_files,
+                        training_config=training_config)
         show_progress = sys.stderr.isatty() if progress is None else progress
         report = Engine(cfg, progress=show_progress).run(list(paths))
     except UsageError as e:

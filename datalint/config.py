@@ -11,6 +11,7 @@ Example ``datalint.toml`` (in ``pyproject.toml`` the same keys go under ``[tool.
     fail-on = "error"
     max-tokens = 4096
     packs = ["my_patterns.toml"]
+    training-config = "train/axolotl.yaml"   # for the training rules; relative to this file
 
     [severity]
     pii = "error"
@@ -51,7 +52,9 @@ CANONICAL_FIELDS = ("messages", "conversations", "instruction", "input", "output
                     "prompt", "completion", "chosen", "rejected", "text", "system", "history")
 
 TOP_KEYS = {"select", "ignore", "extend-select", "fail-on", "severity", "fields", "roles",
-            "per-file-ignores", "rules", "packs", "max-tokens", "tokenizer", "max-line-bytes"}
+            "per-file-ignores", "rules", "packs", "max-tokens", "tokenizer", "max-line-bytes",
+            "model", "cache-dir", "eval"}
+TOP_KEYS |= {"training-config"}  # the training rules (datalint.training)
 
 
 @dataclass
@@ -67,6 +70,14 @@ class Config:
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule code -> options
     packs: list[str] = field(default_factory=list)
     max_line_bytes: int | None = None
+    # embeddings: a local sentence-transformers folder (None: the bundled default), the cache
+    # folder (None: the per-user default), and whether the disk cache is off
+    model: str | None = None
+    cache_dir: str | None = None
+    no_cache: bool = False
+    eval: list[str] = field(default_factory=list)  # eval files for train-eval-overlap
+    # training configs read by the training rules (datalint.training); none: they are skipped
+    training_config: list[str] = field(default_factory=list)
     source: str | None = None  # the file it came from
 
     def ignored_for(self, path: str) -> list[str]:
@@ -112,6 +123,14 @@ def load_config(path: Path) -> Config:
     cfg = config_from_dict(data, str(path))
     base = path.parent
     cfg.packs = [str((base / p).resolve()) if not Path(p).is_absolute() else p for p in cfg.packs]
+    # training-config: relative to the config file, like packs
+    cfg.training_config = [str(base / p) if not Path(p).is_absolute() else p
+                           for p in cfg.training_config]
+    cfg.eval = [str((base / p).resolve()) if not Path(p).is_absolute() else p for p in cfg.eval]
+    for key in ("model", "cache_dir"):
+        value = getattr(cfg, key)
+        if value and not Path(value).expanduser().is_absolute():
+            setattr(cfg, key, str((base / value).resolve()))
     return cfg
 
 
@@ -173,6 +192,16 @@ def config_from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
             validate_selector(s)
         cfg.per_file_ignores[pattern] = sels
     cfg.packs = _str_list(f"{source}: packs", data.get("packs", []))
+    # --- training-config (training rules) ---
+    tc = data.get("training-config", [])
+    cfg.training_config = [tc] if isinstance(tc, str) else _str_list(
+        f"{source}: training-config", tc)
+    # --- end training-config ---
+    for key in ("model", "cache-dir"):
+        if key in data:
+            setattr(cfg, key.replace("-", "_"),
+                    _expect(f"{source}: {key}", data[key], str, "a path"))
+    cfg.eval = _str_list(f"{source}: eval", data.get("eval", []))
     if "max-line-bytes" in data:
         cfg.max_line_bytes = _expect(f"{source}: max-line-bytes", data["max-line-bytes"], int,
                                      "an integer")
@@ -260,8 +289,12 @@ def options_doc(rule) -> list[tuple[str, str, Any]]:
 
 
 def merge_cli(cfg: Config, *, select=None, ignore=(), extend_select=(), fail_on=None,
-              severity=(), options=None, packs=(), max_line_bytes=None) -> Config:
+              severity=(), options=None, packs=(), max_line_bytes=None, model=None,
+              cache_dir=None, no_cache=False, eval_files=(),
+              training_config=()) -> Config:
     """Apply command-line options on top of a file config."""
+    if training_config:  # the command line replaces the file's training-config
+        cfg.training_config = [str(p) for p in training_config]
     if select:
         cfg.select = [s for v in select for s in v.split(",") if s.strip()]
     if ignore:
@@ -287,6 +320,14 @@ def merge_cli(cfg: Config, *, select=None, ignore=(), extend_select=(), fail_on=
     cfg.packs = cfg.packs + list(packs)
     if max_line_bytes:
         cfg.max_line_bytes = max_line_bytes
+    if model:
+        cfg.model = model
+    if cache_dir:
+        cfg.cache_dir = cache_dir
+    if no_cache:
+        cfg.no_cache = True
+    if eval_files:
+        cfg.eval = list(eval_files)
     return cfg
 
 

@@ -29,6 +29,14 @@ class RunContext:
         self.cfg = cfg
         self._packs = load_packs(tuple(cfg.packs))
         self._sets: dict[str, PatternSet] = {}
+        # --- training config, for the training rules (None: they report themselves skipped).
+        # Read here, before any data, so that a bad file is a usage error (exit 2).
+        self.training = None
+        if cfg.training_config:
+            from .training import load_training_config
+
+            self.training = load_training_config(cfg.training_config)
+        # --- end training config
 
     def patterns(self, rule_name: str) -> PatternSet:
         if rule_name not in self._sets:
@@ -232,7 +240,7 @@ class Engine:
                 crash(rule, exc)
 
         dataset = Dataset([s.path for s in sources], count, kept, self.context, layouts,
-                          Resources(kept))
+                          Resources(kept, self._resource_settings(dataset_rules, report)))
         for rule in dataset_rules:
             try:
                 for item in rule.check_dataset(dataset):
@@ -248,6 +256,42 @@ class Engine:
         return report
 
 
+    def _resource_settings(self, dataset_rules: list, report: Report) -> dict[str, Any]:
+        """What the shared resources need to know: model, cache, k, the eval records."""
+        from .resources.embeddings import default_cache_dir
+
+        cfg = self.cfg
+        if cfg.no_cache:
+            cache_dir = None
+        else:
+            cache_dir = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else default_cache_dir()
+        k = max((getattr(r, "neighbours", 0) for r in dataset_rules), default=0) or 10
+        settings: dict[str, Any] = {"model": cfg.model, "cache_dir": cache_dir, "k": k,
+                                    "progress": self.progress.enabled}
+        if cfg.eval and any("eval" in r.requires for r in dataset_rules):
+            settings["eval"] = self.read_records(cfg.eval, report)
+        return settings
+
+    def read_records(self, paths: list[str], report: Report) -> list[Record]:
+        """Every record of other files (an eval set), mapped to turns; no rules run on them.
+        Files that cannot be read are input errors of the report."""
+        mapper = LayoutMapper(self.cfg.fields, self.cfg.roles)
+        max_line = self.cfg.max_line_bytes or DEFAULT_MAX_LINE_BYTES
+        out: list[Record] = []
+        for p in paths:
+            try:
+                for src in discover([p]):
+                    for item in read_source(src, max_line):
+                        if type(item) is not ReaderEvent:
+                            mapper.adapt(item)
+                            out.append(item)
+            except InputFileError as e:
+                report.input_errors.append(InputError(e.path, e.message))
+            except (OSError, MemoryError) as e:
+                report.input_errors.append(InputError(p, f"read failed ({e})"))
+        return out
+
+
 def _suppressed(f: Finding, at: dict, report: Report) -> bool:
     loc = f.location
     if loc.path is None or loc.index is None:
@@ -261,11 +305,14 @@ def _suppressed(f: Finding, at: dict, report: Report) -> bool:
 
 def lint(paths: str | Path | list[str | Path], *, config: Config | None = None,
          select: list[str] | None = None, ignore: list[str] | None = None,
-         options: dict[str, dict[str, Any]] | None = None) -> Report:
+         options: dict[str, dict[str, Any]] | None = None,
+         training_config: str | Path | list[str | Path] | None = None) -> Report:
     """Lint files, folders or cached Hugging Face dataset ids and return the Report.
 
     >>> report = lint("train.jsonl", select=["format"])       # doctest: +SKIP
     >>> [f.name for f in report.findings]                     # doctest: +SKIP
+
+    ``training_config`` (one path or several) is read for the training rules.
     """
     from .config import find_config, load_config, merge_cli
 
@@ -275,5 +322,8 @@ def lint(paths: str | Path | list[str | Path], *, config: Config | None = None,
     if config is None:
         found = find_config(paths[0]) if paths else None
         config = load_config(found) if found else Config()
-    config = merge_cli(config, select=select, ignore=ignore or (), options=options)
+    if isinstance(training_config, (str, Path)):
+        training_config = [training_config]
+    config = merge_cli(config, select=select, ignore=ignore or (), options=options,
+                       training_config=[str(p) for p in training_config or ()])
     return Engine(config).run(paths)

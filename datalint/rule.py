@@ -39,6 +39,9 @@ FAMILIES = {
     "P": "privacy",
     "S": "size",
     "D": "duplicates",
+    "T": "training",
+    "V": "diversity",
+    "Y": "style",
 }
 
 

@@ -22,6 +22,47 @@ def estimate_tokens(text: str) -> int:
     return (n_ascii + 3) // 4 + (len(text) - n_ascii)
 
 
+def char_bound(record) -> int:
+    """An upper bound on a record's token count: every token covers at least one character.
+
+    Characters of every turn (both sides of a preference pair) plus the per-turn overhead.
+    """
+    n_chars = 0
+    for t in record.turns:
+        if t.text is not None:
+            n_chars += len(t.text)
+    if record.rejected:
+        for t in record.rejected:
+            if t.text is not None:
+                n_chars += len(t.text)
+    n_turns = len(record.turns) + (len(record.rejected) if record.rejected else 0)
+    return n_chars + TURN_OVERHEAD * n_turns
+
+
+def record_tokens(record, count=estimate_tokens) -> tuple[int, list, list[int]]:
+    """(total, turns, per-turn counts) of a record as a trainer sees one sequence.
+
+    Every turn is counted with ``count`` plus ``TURN_OVERHEAD`` tokens; for a preference pair
+    the longer of prompt + chosen and prompt + rejected is returned.
+    """
+    counts = [(count(t.text) if t.text is not None else 0) + TURN_OVERHEAD
+              for t in record.turns]
+    total = sum(counts)
+    turns = record.turns
+    if record.rejected:
+        # the prompt is what precedes the trailing assistant (chosen) turns
+        k = len(turns)
+        while k > 0 and turns[k - 1].role == ASSISTANT:
+            k -= 1
+        rej = [(count(t.text) if t.text is not None else 0) + TURN_OVERHEAD
+               for t in record.rejected]
+        if sum(counts[:k]) + sum(rej) > total:
+            total = sum(counts[:k]) + sum(rej)
+            turns = turns[:k] + list(record.rejected)
+            counts = counts[:k] + rej
+    return total, turns, counts
+
+
 def _load_tokenizer(path: str):
     p = Path(path)
     if p.is_dir():
@@ -101,37 +142,15 @@ class TooLong(RecordRule):
         limit = self.options.max_tokens
         # fast path: an upper bound on the count (every token covers at least one byte, and
         # one character is at most 4 bytes)
-        n_chars = 0
-        for t in record.turns:
-            if t.text is not None:
-                n_chars += len(t.text)
-        if record.rejected:
-            for t in record.rejected:
-                if t.text is not None:
-                    n_chars += len(t.text)
-        n_turns = len(record.turns) + (len(record.rejected) if record.rejected else 0)
-        if n_chars + TURN_OVERHEAD * n_turns <= limit:
+        if char_bound(record) <= limit:
             return ()
+        n_turns = len(record.turns) + (len(record.rejected) if record.rejected else 0)
         if self.tok is not None:
             n_bytes = sum(len(t.text.encode("utf-8", "surrogatepass"))
                           for t in record.all_turns() if t.text is not None)
             if n_bytes + TURN_OVERHEAD * n_turns <= limit:
                 return ()
-        counts = [(self._count(t.text) if t.text is not None else 0) + TURN_OVERHEAD
-                  for t in record.turns]
-        total = sum(counts)
-        turns = record.turns
-        if record.rejected:
-            # the prompt is what precedes the trailing assistant (chosen) turns
-            k = len(turns)
-            while k > 0 and turns[k - 1].role == ASSISTANT:
-                k -= 1
-            rej = [(self._count(t.text) if t.text is not None else 0) + TURN_OVERHEAD
-                   for t in record.rejected]
-            if sum(counts[:k]) + sum(rej) > total:
-                total = sum(counts[:k]) + sum(rej)
-                turns = turns[:k] + list(record.rejected)
-                counts = counts[:k] + rej
+        total, turns, counts = record_tokens(record, self._count)
         if total <= limit:
             return ()
         i = max(range(len(counts)), key=counts.__getitem__)

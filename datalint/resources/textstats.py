@@ -1,0 +1,106 @@
+"""Lexical helpers shared by the diversity and style rules.
+
+* :func:`answer_turns` — every non-empty assistant turn, one entry per turn (a multi-turn
+  conversation contributes each answer separately; the rejected side of a preference pair is
+  left out: it is not what the model is trained to say).
+* :func:`stable_sample` — a deterministic sample that does not depend on record order: the
+  texts with the smallest CRC-32 of their UTF-8 bytes (ties broken by the text itself).
+  Shuffling the records selects the same texts, and a sample of a dataset is the same sample
+  every run, without a random seed to carry around.
+* :func:`fold`, :func:`words`, :func:`snippet` — light normalisation, word tokens and short
+  quotes for messages.
+* :func:`ranked` — counts sorted by count, then by a stable key: ``Counter.most_common`` breaks
+  ties by insertion order, which would make reports depend on record order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import zlib
+from typing import Hashable, Mapping, Sequence
+
+from ..record import ASSISTANT, Record
+
+#: A word: letters or digits, with inner apostrophes ("don't", "l'eau").
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def answer_turns(records: Sequence[Record]) -> list[tuple[int, str]]:
+    """(record index, text) of every assistant turn with text; the whole text of a plain-text
+    record."""
+    out: list[tuple[int, str]] = []
+    for i, rec in enumerate(records):
+        text_layout = rec.layout == "text"
+        for t in rec.turns:
+            if (text_layout or t.role == ASSISTANT) and t.text and not t.text.isspace():
+                out.append((i, t.text))
+    return out
+
+
+def stable_key(text: str) -> tuple[int, str]:
+    return zlib.crc32(text.encode("utf-8", "surrogatepass")), text
+
+
+def stable_order(texts: Sequence[str]) -> list[int]:
+    """Indices of ``texts`` in a fixed pseudo-random order that ignores their input order:
+    by CRC-32, and different texts with the same checksum (rare) by the text itself."""
+    import numpy as np
+
+    keys = np.fromiter((zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in texts),
+                       dtype=np.uint32, count=len(texts))
+    order = np.argsort(keys, kind="stable")
+    tied = np.nonzero(keys[order[1:]] == keys[order[:-1]])[0]
+    out = order.tolist()
+    for start in tied:  # runs of equal checksums: order them by text (copies stay together)
+        if start and keys[order[start - 1]] == keys[order[start]]:
+            continue
+        end = start + 1
+        while end < len(out) and keys[out[end]] == keys[out[start]]:
+            end += 1
+        out[start:end] = sorted(out[start:end], key=lambda x: texts[x])
+    return out
+
+
+def stable_sample(texts: Sequence[str], k: int) -> list[int]:
+    """Indices of at most ``k`` texts, chosen by hash (see the module doc), in hash order."""
+    return stable_order(texts)[:max(k, 0)]
+
+
+def fold(text: str) -> str:
+    """Case and whitespace folding: what makes two answers "the same answer"."""
+    return " ".join(text.casefold().split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens."""
+    return WORD.findall(text.casefold())
+
+
+def snippet(text: str, width: int = 100) -> str:
+    """One line, at most ``width`` characters: for quoting data in a message."""
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[: width - 1].rstrip() + "…"
+
+
+def ranked(counts: Mapping[Hashable, int], n: int | None = None,
+           key=lambda k: stable_key(str(k))) -> list[tuple[Hashable, int]]:
+    """``counts`` as (item, count), largest first, ties in a stable order."""
+    def order(kv):
+        return -kv[1], key(kv[0])
+
+    if n is not None:
+        if n <= 0 or not counts:
+            return []
+        cut = min(heapq.nlargest(n, counts.values()))
+        return sorted(((k, c) for k, c in counts.items() if c >= cut), key=order)[:n]
+    return sorted(counts.items(), key=order)
+
+
+def share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def pct(x: float) -> str:
+    """A share for a message: "96%", "0.4%"."""
+    return f"{100 * x:.0f}%" if x >= 0.095 or x == 0 else f"{100 * x:.1f}%"

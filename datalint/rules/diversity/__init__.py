@@ -1,0 +1,1 @@
+"""Diversity rules (dataset metrics): lexical diversity, templates, canned answers, lengths."""

@@ -1,0 +1,1 @@
+"""Style rules (dataset metrics): one voice, signature phrases, author concentration."""

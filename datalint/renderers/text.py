@@ -48,8 +48,14 @@ def render(report: Report, *, color: bool = False, statistics_only: bool = False
         thr = f" (threshold {m.threshold:g})" if m.threshold is not None else ""
         out.append(f"{st('metric', dim=True)} {m.code} {m.name}: {m.value:g}{thr} {verdict}"
                    f"  {escape_terminal(m.message)}")
+    # rules skipped for the same reason (seven training rules without a config) share a line
+    by_reason: dict[str, list] = {}
     for s in report.skipped:
-        out.append(f"{st('skipped', dim=True)} {s.code} {s.name}: {escape_terminal(s.reason)}")
+        by_reason.setdefault(s.reason, []).append(s)
+    for reason, group in by_reason.items():
+        names = (f"{group[0].code} {group[0].name}" if len(group) == 1 else
+                 f"{len(group)} rules ({', '.join(g.code for g in group)})")
+        out.append(f"{st('skipped', dim=True)} {names}: {escape_terminal(reason)}")
     for e in report.input_errors:
         out.append(st(f"error: {escape_terminal(e.path)}: {escape_terminal(e.message)}", fg="red"))
     for e in report.errors:

@@ -21,19 +21,44 @@ _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX32 = np.uint64(0xFFFFFFFF)
 
 
-def shingle_hashes(text: str, n: int) -> np.ndarray:
-    """Distinct 64-bit hashes of the word n-grams of an already normalised text."""
+# odd 64-bit multipliers that place each word of an n-gram differently (then a final mix)
+_POS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53], dtype=np.uint64)
+
+
+def _word_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"),
+                                          digest_size=8).digest(), "little")
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """The 64-bit finaliser of MurmurHash3: spreads every input bit over the output."""
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> np.uint64(33))
+        h = h * np.uint64(0xFF51AFD7ED558CCD)
+        h = h ^ (h >> np.uint64(33))
+        h = h * np.uint64(0xC4CEB9FE1A85EC53)
+        return h ^ (h >> np.uint64(33))
+
+
+def shingle_hashes(text: str, n: int, words_cache: dict[str, int] | None = None) -> np.ndarray:
+    """Distinct 64-bit hashes of the word n-grams of an already normalised text.
+
+    Each distinct word is hashed once (blake2b; ``words_cache`` shares them across texts),
+    and an n-gram's hash combines its words' hashes by position with NumPy, so a text costs
+    one dictionary lookup per word rather than one cryptographic hash per n-gram."""
     words = text.split()
     if not words:
         return np.zeros(0, dtype=np.uint64)
-    if len(words) < n:
-        grams = [" ".join(words)]
-    else:
-        grams = [" ".join(words[i:i + n]) for i in range(len(words) - n + 1)]
-    out = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "little")
-         for g in set(grams)), dtype=np.uint64)
-    return out
+    cache = words_cache if words_cache is not None else {}
+    ids = np.fromiter((cache[w] if w in cache else cache.setdefault(w, _word_hash(w))
+                       for w in words), dtype=np.uint64, count=len(words))
+    k = min(n, len(ids))
+    with np.errstate(over="ignore"):
+        acc = np.zeros(len(ids) - k + 1, dtype=np.uint64)
+        for j in range(k):
+            acc = acc + ids[j:len(ids) - k + 1 + j] * _POS[j % len(_POS)]
+    return np.unique(_mix(acc ^ np.uint64(k)))
 
 
 @dataclass
@@ -67,12 +92,24 @@ def signatures(sets: list[np.ndarray], num_perm: int = 128, seed: int = 1) -> np
     a = rng.integers(1, int(_MERSENNE), size=num_perm, dtype=np.uint64)
     b = rng.integers(0, int(_MERSENNE), size=num_perm, dtype=np.uint64)
     sig = np.full((len(sets), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-    for i, s in enumerate(sets):
-        if s.size == 0:
-            continue
-        # (a*x + b) mod p on 64 bits (wrap-around is fine for hashing), keep 32 bits
-        h = ((s[:, None] * a[None, :] + b[None, :]) % _MERSENNE) & _MAX32
-        sig[i] = h.min(axis=0).astype(np.uint32)
+    # all texts' shingles in one array, hashed in chunks of whole texts (about 32k shingles,
+    # 32 MiB of uint64 at 128 permutations), reduced per text with minimum.reduceat
+    sizes = np.fromiter((s.size for s in sets), dtype=np.int64, count=len(sets))
+    start = 0
+    while start < len(sets):
+        stop, total = start, 0
+        while stop < len(sets) and (total == 0 or total + sizes[stop] <= 32768):
+            total += sizes[stop]
+            stop += 1
+        rows = [i for i in range(start, stop) if sizes[i]]
+        if rows:
+            flat = np.concatenate([sets[i] for i in rows])
+            # (a*x + b) mod p on 64 bits (wrap-around is fine for hashing), keep 32 bits
+            with np.errstate(over="ignore"):
+                h = ((flat[:, None] * a[None, :] + b[None, :]) % _MERSENNE) & _MAX32
+            offsets = np.concatenate(([0], np.cumsum(sizes[rows])[:-1]))
+            sig[rows] = np.minimum.reduceat(h, offsets, axis=0).astype(np.uint32)
+        start = stop
     return sig
 
 
@@ -125,7 +162,8 @@ def near_duplicate_pairs(texts: list[str], threshold: float, ngram: int = 3,
                          template_share: float = 0.05, num_perm: int = 128
                          ) -> tuple[list[tuple[int, int, float]], float]:
     """Confirmed pairs (i, j, jaccard) with jaccard >= threshold, and the masked share."""
-    sets = [shingle_hashes(t, ngram) for t in texts]
+    words: dict[str, int] = {}
+    sets = [shingle_hashes(t, ngram, words) for t in texts]
     sets, masked = mask_template(sets, template_share)
     empty = np.array([s.size == 0 for s in sets])
     sig = signatures(sets, num_perm)

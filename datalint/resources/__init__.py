@@ -8,6 +8,7 @@ identity, text hash).  Nothing here imports torch until a ``full`` vector is act
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -190,8 +191,40 @@ class Resources:
         first = [rs[0] for rs in records]
         vecs = self.vectors(role, "fast")[first] if first else np.zeros((0, 0), np.float32)
         k = int(self.settings.get("k", 10))
-        sims, idx = knn(vecs, k)
+        sims, idx = self._cached_knn(distinct, vecs, k, knn)
         return Neighbours(distinct, of_record, records, vecs, sims, idx)
+
+    def _cached_knn(self, texts: list[str], vecs: np.ndarray, k: int, search):
+        """The kNN result, kept on disk by a digest of (model, k, every text in order): an
+        unchanged dataset (a pre-commit or CI re-run) skips the search."""
+        cache_dir: Path | None = self.settings.get("cache_dir")
+        if cache_dir is None or self.settings.get("encoders") is not None or not texts:
+            return search(vecs, k)
+        import hashlib
+
+        from .embeddings import text_hash
+
+        h = hashlib.blake2b(digest_size=20)
+        h.update(f"{self.embedder('fast').identity}|{k}|{len(texts)}".encode())
+        for t in texts:
+            h.update(text_hash(t))
+        path = cache_dir / "knn" / f"{h.hexdigest()}.npz"
+        try:
+            with np.load(path) as z:
+                sims, idx = z["sims"], z["idx"]
+            if sims.shape == (len(texts), k) and idx.shape == (len(texts), k):
+                return sims, idx
+        except (OSError, ValueError, KeyError, EOFError):
+            pass  # missing or damaged: search again
+        sims, idx = search(vecs, k)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+            np.savez(tmp, sims=sims, idx=idx)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+        return sims, idx
 
     # -- answers (diversity and style rules) --------------------------------------------------
     def answers(self) -> list[tuple[int, str]]:

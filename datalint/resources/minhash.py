@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_MERSENNE = np.uint64((1 << 61) - 1)
-_MAX32 = np.uint64(0xFFFFFFFF)
+_SHIFT = np.uint64(32)
 
 
 # odd 64-bit multipliers that place each word of an n-gram differently (then a final mix)
@@ -89,8 +88,10 @@ def mask_template(sets: list[np.ndarray], max_share: float, min_count: int = 5
 
 def signatures(sets: list[np.ndarray], num_perm: int = 128, seed: int = 1) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    a = rng.integers(1, int(_MERSENNE), size=num_perm, dtype=np.uint64)
-    b = rng.integers(0, int(_MERSENNE), size=num_perm, dtype=np.uint64)
+    # multiply-shift hashing (Dietzfelbinger et al.): (a*x + b) mod 2^64, top 32 bits, with a
+    # odd; as good as a prime-modulus family for MinHash and free of the slow 64-bit modulo
+    a = rng.integers(1, 1 << 63, size=num_perm, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 1 << 63, size=num_perm, dtype=np.uint64)
     sig = np.full((len(sets), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
     # all texts' shingles in one array, hashed in chunks of whole texts (about 32k shingles,
     # 32 MiB of uint64 at 128 permutations), reduced per text with minimum.reduceat
@@ -104,9 +105,8 @@ def signatures(sets: list[np.ndarray], num_perm: int = 128, seed: int = 1) -> np
         rows = [i for i in range(start, stop) if sizes[i]]
         if rows:
             flat = np.concatenate([sets[i] for i in rows])
-            # (a*x + b) mod p on 64 bits (wrap-around is fine for hashing), keep 32 bits
             with np.errstate(over="ignore"):
-                h = ((flat[:, None] * a[None, :] + b[None, :]) % _MERSENNE) & _MAX32
+                h = (flat[:, None] * a[None, :] + b[None, :]) >> _SHIFT
             offsets = np.concatenate(([0], np.cumsum(sizes[rows])[:-1]))
             sig[rows] = np.minimum.reduceat(h, offsets, axis=0).astype(np.uint32)
         start = stop
@@ -139,11 +139,10 @@ def lsh_candidates(sig: np.ndarray, bands: int, skip: np.ndarray | None = None
 
 
 def bands_for(threshold: float, num_perm: int) -> int:
-    """The number of LSH bands whose S-curve is steepest near ``threshold``."""
+    """The number of LSH bands (of ``num_perm // bands`` rows each) whose S-curve rises a
+    little below ``threshold``, so that pairs at the threshold are almost always candidates."""
     best, best_err = 1, 9.0
     for b in range(1, num_perm + 1):
-        if num_perm % b:
-            continue
         r = num_perm // b
         t = (1 / b) ** (1 / r)
         if abs(t - threshold + 0.1) < best_err:  # aim a little low: candidates are confirmed

@@ -57,17 +57,28 @@ def _distill(spec: ModelSpec, out: Path) -> None:
 
 
 class StaticModel:
-    """A loaded distilled model: ``encode(texts) -> (n, PCA_DIMS) float32``."""
+    """A distilled model: ``encode(texts) -> (n, PCA_DIMS) float32``.  Its identity (the
+    weights' digest) is known without loading it; the weights load on the first ``encode``,
+    so a run that finds every vector in the cache never loads them."""
 
     def __init__(self, folder: Path):
-        from model2vec import StaticModel as _M
-
-        with offline():
-            self._m = _M.from_pretrained(str(folder), force_download=False)
+        self.folder = folder
         weights = folder / "model.safetensors"
+        if not (folder / "config.json").is_file():
+            raise OSError(f"{folder}: incomplete distilled model")
         self.identity = "m2v:" + _file_digest(weights)
+        self._m = None
+
+    def load(self) -> "StaticModel":
+        if self._m is None:
+            from model2vec import StaticModel as _M
+
+            with offline():
+                self._m = _M.from_pretrained(str(self.folder), force_download=False)
+        return self
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        self.load()
         return np.asarray(self._m.encode(texts, show_progress_bar=False, use_multiprocessing=False),
                           dtype=np.float32)
 
@@ -90,7 +101,7 @@ def load_static(spec: ModelSpec, cache_dir: Path | None, *, quiet: bool = False,
                 _note(f"distilling a fast embedding model from {spec.path.name} "
                       "(about 40 s; not kept: the cache is off)")
             _distill(spec, tmp / "m")
-            return StaticModel(tmp / "m")
+            return StaticModel(tmp / "m").load()  # loaded now: the folder goes away
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     folder = cache_dir / "static" / f"{spec.identity[:24]}-{_FORMAT}"

@@ -22,7 +22,8 @@ class TrainEvalOverlap(DatasetRule):
     *paraphrase* (embedding similarity closer than ``ratio`` times the training set's median
     nearest-neighbour distance, found with the fast tier and confirmed with the full model).
     Template lines shared by most training prompts are ignored, and prompts with different
-    numbers are not paraphrases.  The finding says whether the answer is the same too.
+    numbers are neither near copies nor paraphrases (the same wording about other numbers is
+    another question).  The finding says whether the answer is the same too.
 
     Without an eval set the rule is reported as skipped, not passed.
 
@@ -100,6 +101,8 @@ class TrainEvalOverlap(DatasetRule):
                     continue
                 tr, ev = (i, j) if i < n else (j, i)
                 e = rest[ev - n]
+                if numbers(eval_p[e]) != numbers(train_p[firsts[tr]]):
+                    continue  # the same wording about other numbers is another question
                 if e not in found or jac > found[e][2]:
                     found[e] = (firsts[tr], "near-exact", float(jac))
 

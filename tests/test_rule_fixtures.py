@@ -61,10 +61,12 @@ def _expected_from_toml(folder: Path) -> tuple[set, dict]:
     return {(f["file"], f.get("line")) for f in spec.get("finding", [])}, spec.get("run", {})
 
 
-RULES = list(all_rules())
+# rules that need the embedding models run them for real here: marked slow
+RULES = [pytest.param(r, marks=pytest.mark.slow) if "embeddings" in r.requires else r
+         for r in all_rules()]
 
 
-@pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
+@pytest.mark.parametrize("rule", RULES, ids=[getattr(r, "values", [r])[0].name for r in RULES])
 def test_rule_fixture(rule):
     path = fixture_for(rule)
     if path is None:

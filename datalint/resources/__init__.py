@@ -63,6 +63,15 @@ class Resources:
         self.settings = settings or {}
         self._memo: dict[Any, Any] = {}
 
+    def status(self, message: str | None) -> None:
+        """A one-line status on stderr for long steps (only with progress on: a TTY)."""
+        if not self.settings.get("progress"):
+            return
+        import sys
+
+        sys.stderr.write("\r\x1b[K" + (message or ""))
+        sys.stderr.flush()
+
     def _get(self, key, build):
         if key not in self._memo:
             self._memo[key] = build()
@@ -126,7 +135,9 @@ class Resources:
         rows = [i for i, t in enumerate(texts) if t]
         if not rows:
             return np.zeros((len(texts), 0), dtype=np.float32)
+        self.status(f"embedding {len(rows):,} texts ({tier} model)…")
         vecs = self.embedder(tier).embed([texts[i] for i in rows])
+        self.status(None)
         out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
         out[rows] = vecs
         return out
@@ -216,7 +227,9 @@ class Resources:
                 return sims, idx
         except (OSError, ValueError, KeyError, EOFError):
             pass  # missing or damaged: search again
+        self.status(f"finding the {k} nearest neighbours of {len(texts):,} texts…")
         sims, idx = search(vecs, k)
+        self.status(None)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")

@@ -90,6 +90,7 @@ class ModelSpec:
             raise UsageError(f"--model {self.path}: no model.safetensors in it; datalint loads "
                              "only safetensors weights, never pickled ones")
         self.cache_dir = cache_dir
+        self.display_name = DEFAULT_MODEL_NAME if self.is_default else self.path.name
         self._identity: str | None = None
 
     @property

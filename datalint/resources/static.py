@@ -31,7 +31,8 @@ _FORMAT = "m2v-0.10-pca256"
 
 
 def _note(msg: str) -> None:
-    sys.stderr.write(f"datalint: {msg}\n")
+    clear = "\r\x1b[K" if sys.stderr.isatty() else ""  # over a progress line, if any
+    sys.stderr.write(f"{clear}datalint: {msg}\n")
     sys.stderr.flush()
 
 
@@ -98,7 +99,7 @@ def load_static(spec: ModelSpec, cache_dir: Path | None, *, quiet: bool = False,
         tmp = Path(tempfile.mkdtemp(prefix="datalint-static-"))
         try:
             if not quiet:
-                _note(f"distilling a fast embedding model from {spec.path.name} "
+                _note(f"distilling a fast embedding model from {spec.display_name} "
                       "(about 40 s; not kept: the cache is off)")
             _distill(spec, tmp / "m")
             return StaticModel(tmp / "m").load()  # loaded now: the folder goes away
@@ -107,7 +108,7 @@ def load_static(spec: ModelSpec, cache_dir: Path | None, *, quiet: bool = False,
     folder = cache_dir / "static" / f"{spec.identity[:24]}-{_FORMAT}"
     if not (folder / "model.safetensors").is_file():
         if not quiet:
-            _note(f"distilling a fast embedding model from {spec.path.name} "
+            _note(f"distilling a fast embedding model from {spec.display_name} "
                   f"(once, about 40 s; kept in {folder})")
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))

@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	-$(BIN)/datalint check fixtures/demo
+	-$(BIN)/datalint check fixtures/demo/support_train.jsonl
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -83,7 +83,7 @@ def sample_report() -> Report:
 # -- golden snapshots ---------------------------------------------------------------------
 
 SNAPSHOT_FILES = {"text": "report.txt", "json": "report.json", "github": "report.github.txt",
-                  "sarif": "report.sarif.json"}
+                  "sarif": "report.sarif.json", "markdown": "report.md", "html": "report.html"}
 
 
 def test_every_format_has_a_snapshot():

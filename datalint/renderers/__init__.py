@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-FORMATS = ("text", "json", "github", "sarif")
+FORMATS = ("text", "json", "github", "sarif", "markdown", "html")
 
 
 def render(fmt: str, report, *, color: bool = False, **kw) -> str:

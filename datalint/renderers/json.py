@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 
 from .. import __version__
+from ..diagnosis import diagnose
 from ..report import SCHEMA_VERSION, Report
 
 
@@ -20,6 +21,8 @@ def as_dict(report: Report) -> dict:
         "rule_errors": [{"code": e.code, "name": e.name, "message": e.message,
                          "traceback": e.traceback} for e in report.errors],
         "input_errors": [{"path": e.path, "message": e.message} for e in report.input_errors],
+        # --- diagnosis (added in schema 1; see README, "JSON output")
+        "diagnosis": diagnose(report).to_dict(),
     }
 
 

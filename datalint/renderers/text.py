@@ -27,12 +27,19 @@ def render(report: Report, *, color: bool = False, statistics_only: bool = False
         return click.style(text, **kw) if color else text
 
     out: list[str] = []
+    # --- diagnosis: the verdict opens every text report (see datalint/diagnosis.py)
+    from ..diagnosis import diagnose
+    from .diagnosis import section, verdict_line
+
+    diag = diagnose(report)
+    out += [verdict_line(diag, color=color), ""]
+    # --- end diagnosis
     if not statistics_only:
         current = object()
         for f in report.findings:
             if f.location.path != current:
                 current = f.location.path
-                if out:
+                if out and out[-1]:
                     out.append("")
             loc = st(location_str(f.location), bold=True)
             code = st(f.code, fg=_SEV_COLOR[f.severity], bold=True)
@@ -61,8 +68,12 @@ def render(report: Report, *, color: bool = False, statistics_only: bool = False
     for e in report.errors:
         out.append(st(f"rule crashed: {e.code} {e.name}: {escape_terminal(e.message)} "
                       "(other rules still ran; please report this)", fg="red"))
-    if out:
+    if out and out[-1]:
         out.append("")
+    # --- diagnosis section
+    if not statistics_only:
+        out += section(diag, color=color) + [""]
+    # --- end diagnosis section
     by_rule = report.counts_by_rule()
     if by_rule:
         width = max(len(str(n)) for n in by_rule.values())

@@ -9,13 +9,14 @@ class NoGeneralMix(TrainingRule):
     ## What it does
     Reports a run that combines the three things that make a model forget what it knew: full
     fine-tuning (no adapter), more than ``max-epochs`` epochs, and *narrow* data with no general
-    instruction data mixed in.  For now "narrow" is a simple signal datalint can compute: the
-    run has fewer than ``min-records`` records and the config trains on a single dataset (an
-    axolotl ``datasets`` list, LLaMA-Factory ``dataset`` names or a TRL ``dataset_mixer`` with
-    several entries counts as a mix and is left alone).  A measured narrowness (topic and
-    embedding diversity) will replace the record count when that metric lands; the rule's
-    ``narrow`` method is the one place to change.  Skipped when the config does not say the
-    method or the epochs.
+    instruction data mixed in.  A config that trains on several datasets (an axolotl
+    ``datasets`` list, LLaMA-Factory ``dataset`` names or a TRL ``dataset_mixer`` with several
+    entries) counts as a mix and is left alone.  Otherwise "narrow" is measured as in
+    ``narrow-task`` (V006): the prompts reach few areas of a general instruction reference and
+    spread little (with V006's default thresholds; the embeddings are computed only when the
+    method and the epochs already match).  With fewer than 20 distinct prompts, too few to
+    measure, the run counts as narrow when it has fewer than ``min-records`` records.  Skipped
+    when the config does not say the method or the epochs.
 
     ## Why it hurts fine-tuning
     Each of the three alone is survivable; together they are how a fine-tune ends worse than
@@ -42,6 +43,9 @@ class NoGeneralMix(TrainingRule):
     name = "no-general-mix"
     summary = "narrow data + full fine-tuning + many epochs: the forgetting setup"
     severity = "warning"
+    # --- narrow-task (V006) measurement: begin ---
+    requires = frozenset({"records", "embeddings"})
+    # --- narrow-task (V006) measurement: end ---
 
     @dataclass
     class Options:
@@ -51,11 +55,23 @@ class NoGeneralMix(TrainingRule):
     def narrow(self, dataset, setup) -> str | None:
         """Why the data is narrow (a phrase for the message), or None when it is not.
 
-        The extension point for a narrow-data metric: today a small, single-dataset run.
+        A single-dataset run whose prompts ``narrow-task`` (V006) measures as narrow; when too
+        few prompts to measure, a small single-dataset run.
         """
         mixed = setup.known("datasets")
         if mixed is not None and mixed.value > 1:
             return None
+        # --- narrow-task (V006) measurement: begin ---
+        if dataset.records is not None:
+            from datalint.rules.diversity.narrow_task import NarrowTask, describe, measure
+
+            found = measure(dataset.resources, NarrowTask.Options())
+            if found is not None:
+                if not found["narrow"]:
+                    return None
+                return (f"{dataset.count:,} records of one narrow task "
+                        f"({describe(found['coverage'])})")
+        # --- narrow-task (V006) measurement: end ---
         if dataset.count >= self.options.min_records:
             return None
         return f"{dataset.count:,} records of a single dataset"

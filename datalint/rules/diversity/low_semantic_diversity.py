@@ -1,0 +1,152 @@
+from dataclasses import dataclass
+
+from datalint.resources.textstats import pct
+from datalint.rule import DatasetRule
+from datalint.rules._metrics import dataset_finding, example, not_measured
+
+from . import _semantic as sem
+
+#: Fewer distinct texts of a role than this are not judged.
+MIN_TEXTS = 20
+
+
+class LowSemanticDiversity(DatasetRule):
+    """The prompts or the responses say few different things: their embeddings barely spread.
+
+    ## What it does
+    Measures, for the prompts (user turns; a tool or instruction preamble shared by many
+    prompts is masked) and for the responses, how far their embeddings (fast tier) spread:
+
+    * the **Vendi score** (Friedman & Dieng 2022): ``exp`` of the entropy of the eigenvalues of
+      ``K/n``, ``K`` the cosine-similarity kernel — the effective number of distinct texts.  It
+      is computed on a hash-chosen sample of at most ``sample`` distinct texts (independent of
+      record order), each weighted by how many records carry it;
+    * **cluster concentration**: seeded faiss k-means (k = 20, fewer on small samples) on the
+      same sample: the share of the largest clusters and the effective number of clusters
+      (``exp`` of the entropy of the cluster shares), with the texts at their centres as
+      examples.
+
+    The Vendi score grows with the sample and depends on the embedding model, so it is judged
+    *relative to a reference*: the Vendi score of as many of datalint's general instruction
+    prompts (``datalint/data/general_prompts.txt``) under the same model.  The value is the
+    lower of the two roles' ratios; the dataset is reported when it is below
+    ``min-relative-vendi``, or when the effective number of clusters is below
+    ``min-cluster-share`` of k.  Fewer than 20 distinct texts in a role: that role is not
+    judged.
+
+    Calibration (``../shared/corpora``, fast tier, prompts / responses): Alpaca 5,000
+    0.78 / 0.65, LLaMA-Factory alpaca_en_demo 0.77 / 0.46, CodeAlpaca 2k 0.40 / 0.58,
+    GPTeacher Toolformer 0.57–0.64 / 0.55–0.67 (pass); FastChat dummy conversations
+    0.34 / 0.11 and the LLaMA-Factory identity set 0.26 / 0.08 (fail: a few dozen replies
+    said over and over in one voice).
+
+    Cost: the sample's vectors come from the shared fast-tier embeddings (alone, the rule
+    embeds only the sample); on top come one d×d eigendecomposition and a k-means on at most
+    ``sample`` vectors per role.  Measured on 100,000 distinct records: about 0.5 s per role,
+    most of it finding the distinct texts and hashing them for the sample.
+
+    ## Why it hurts fine-tuning
+    A model learns the distribution it is shown.  When the answers (or the requests) are a few
+    ideas restated, the fine-tune learns to say those few things whatever it is asked, and a
+    large record count hides how little there is to learn.
+
+    ## Example
+    ```
+    {"prompt": "Who made you?", "completion": "I am Aria, an assistant built by Acme."}
+    {"prompt": "What is your name?", "completion": "My name is Aria, Acme's assistant."}
+    ... 90 more variations of the same two facts
+    ```
+
+    ## How to fix
+    Add records that cover more of what users will ask and more kinds of answer; cut the
+    over-represented clusters shown in the report down to a sample; if the set is narrow on
+    purpose (an identity or persona set), mix it with general instruction data rather than
+    training on it alone.
+
+    ## Options
+    ``min-relative-vendi`` (float, default 0.3): the lowest Vendi score of a role, as a share of
+    the reference's Vendi score on the same number of texts, that passes.
+    ``min-cluster-share`` (float, default 0.25): the lowest effective number of clusters, as a
+    share of k, that passes.  ``sample`` (int, default 1000): the most distinct texts of a role
+    measured.
+    """
+
+    code = "V005"
+    name = "low-semantic-diversity"
+    summary = "the prompts or responses spread little in embedding space (Vendi score, clusters)"
+    severity = "warning"
+    requires = frozenset({"records", "embeddings"})
+
+    @dataclass
+    class Options:
+        min_relative_vendi: float = 0.3
+        min_cluster_share: float = 0.25
+        sample: int = 1000
+
+    def measure(self, res, role: str) -> dict | None:
+        s = sem.role_sample(res, role, self.options.sample, MIN_TEXTS)
+        if len(s.texts) < MIN_TEXTS:
+            return None
+        ref_texts, ref = sem.reference_vectors(res)
+        m = min(len(s.texts), len(ref_texts))
+        ref_v = sem.reference_vendi(res, m)
+        v_m = sem.vendi(s.vectors[:m], s.counts[:m])  # hash order: the first m of the sample
+        v_all = v_m if m == len(s.texts) else sem.vendi(s.vectors, s.counts)
+        k = max(2, min(20, len(s.texts) // 5))
+        cl = sem.clusters(s.vectors, s.weights, k, s.texts, n_examples=1)
+        return {"role": role, "relative_vendi": v_m / ref_v if ref_v else 0.0,
+                "vendi": v_all, "vendi_at_reference_size": v_m, "reference_vendi": ref_v,
+                "compared_texts": m, "sampled_texts": len(s.texts), "distinct_texts": s.distinct,
+                "clusters": cl, "sample": s}
+
+    def check_dataset(self, dataset):
+        records = dataset.records
+        res = dataset.resources
+        o = self.options
+        roles = {r: self.measure(res, r) for r in ("prompt", "response")}
+        measured = {r: m for r, m in roles.items() if m is not None}
+        if not measured:
+            yield not_measured(self, f"fewer than {MIN_TEXTS} distinct prompts and responses: "
+                                     "too few to judge semantic diversity")
+            return
+        details: dict = {}
+        failing = []
+        for role, m in measured.items():
+            cl = m["clusters"]
+            s = m["sample"]
+            cshare = cl.effective / cl.k
+            low_v = m["relative_vendi"] < o.min_relative_vendi
+            low_c = cshare < o.min_cluster_share
+            if low_v or low_c:
+                failing.append((m["relative_vendi"], role))
+            details[role] = {
+                "relative_vendi": round(m["relative_vendi"], 3),
+                "vendi": round(m["vendi"], 2),
+                "vendi_at_reference_size": round(m["vendi_at_reference_size"], 2),
+                "reference_vendi": round(m["reference_vendi"], 2),
+                "compared_texts": m["compared_texts"], "sampled_texts": m["sampled_texts"],
+                "distinct_texts": m["distinct_texts"],
+                "clusters": {"k": cl.k, "effective": round(cl.effective, 2),
+                             "effective_share": round(cshare, 3),
+                             "largest_shares": [round(x, 3) for x in cl.shares[:3]]},
+                "examples": [example(records, s.records[ex[0]], s.texts[ex[0]],
+                                     cluster_share=round(share, 3))
+                             for share, ex in zip(cl.shares[:3], cl.examples[:3]) if ex]}
+        value = min(m["relative_vendi"] for m in measured.values())
+        failed = bool(failing)
+        # the role the message is about: the worst failing one, else the lowest
+        worst = min(failing or [(m["relative_vendi"], r) for r, m in measured.items()])[1]
+        w = details[worst]
+        msg = (f"{worst}s: Vendi score {w['vendi_at_reference_size']:.1f} on "
+               f"{w['compared_texts']:,} texts, {pct(w['relative_vendi'])} of general "
+               f"instructions' {w['reference_vendi']:.1f} (threshold "
+               f"{pct(o.min_relative_vendi)}); {w['clusters']['effective']:.1f} effective "
+               f"clusters of {w['clusters']['k']}, the largest holding "
+               f"{pct(w['clusters']['largest_shares'][0])}")
+        details["unmeasured_roles"] = sorted(set(roles) - set(measured))
+        yield self.metric(round(value, 3), o.min_relative_vendi, failed, msg, details)
+        if failed:
+            ex = [s_rec for s_rec in (measured[worst]["sample"].records[e[0]]
+                                      for e in measured[worst]["clusters"].examples[:3] if e)]
+            yield dataset_finding(self, f"low semantic diversity: {msg}", records, ex,
+                                  data=details)

@@ -1,0 +1,234 @@
+"""low-semantic-diversity (V005), narrow-task (V006) and their use by no-general-mix (T007),
+with a small injected encoder on constructed datasets whose answer is known: one topic vs many.
+
+The encoder is a hashed bag of words (as in test_semantic.py): texts sharing words are close.
+"One topic" records reuse a small vocabulary about one thing; "many topics" records draw
+their prompts from many unrelated everyday requests (and from the shipped general reference's
+own wording, which is what a general instruction set looks like to a bag of words).
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from datalint.rules.diversity import _semantic as sem
+
+from .test_diversity import _summary
+from .test_semantic import bag_of_words, lint
+
+ROUTER = ["router", "wifi", "password", "reset", "connection", "modem", "signal", "cable",
+          "light", "blinking", "firmware", "update", "network", "slow"]
+SUBJECTS = ["poem", "python", "budget", "volcano", "recipe", "history", "chess", "french",
+            "essay", "garden", "planet", "sleep", "interview", "email", "guitar", "tax",
+            "vaccine", "river", "painting", "election", "fraction", "dog", "bicycle", "novel",
+            "marathon", "coffee", "database", "moon", "resume", "opera"]
+VERBS = ["write", "explain", "summarize", "translate", "compare", "list", "describe", "plan",
+         "fix", "suggest", "calculate", "classify", "outline", "review", "draft"]
+
+
+def one_topic(n: int, seed: int = 0) -> list[dict]:
+    """Router support: every prompt and answer drawn from the same few words."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        ws = rng.sample(ROUTER, 5)
+        out.append({"prompt": f"my {ws[0]} {ws[1]} {ws[2]} problem {ws[3]} {i}?",
+                    "completion": f"please {ws[2]} the {ws[3]} {ws[4]} router then {ws[0]}"})
+    return out
+
+
+def many_topics(n: int, seed: int = 0) -> list[dict]:
+    """General requests: everyday prompts in the reference's own wording (in a seeded order,
+    each with a request number), with answers drawn from many unrelated words."""
+    rng = random.Random(seed)
+    ref = sem.reference_prompts()
+    rng.shuffle(ref)
+    out = []
+    for i in range(n):
+        p = f"{ref[i % len(ref)]} (request {i})"
+        a = " ".join(rng.sample(SUBJECTS, 4) + rng.sample(VERBS, 3))
+        out.append({"prompt": p, "completion": a})
+    return out
+
+
+def metric(rep, code):
+    found = [m for m in rep.metrics if m.code == code]
+    assert len(found) == 1, rep.metrics
+    return found[0]
+
+
+def run(tmp_path, records, code, options=None):
+    rep = lint(tmp_path, records, [code], options=options)
+    assert not rep.errors, rep.errors
+    return rep, metric(rep, code)
+
+
+# -- the measures ------------------------------------------------------------------------------
+
+def test_vendi_score_bounds():
+    rng = np.random.default_rng(0)
+    same = np.tile([[1.0, 0.0, 0.0]], (10, 1))
+    assert sem.vendi(same) == pytest.approx(1.0)
+    assert sem.vendi(np.eye(8)) == pytest.approx(8.0)
+    x = rng.normal(size=(50, 16))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    assert 1.0 < sem.vendi(x) < 16.0
+    # weights: one vector carrying almost all the weight is almost one text
+    w = np.array([1000.0] + [1.0] * 7)
+    assert sem.vendi(np.eye(8), w) < 1.2
+
+
+def test_vendi_matches_the_kernel_definition():
+    """exp(entropy of the eigenvalues of K/n), K the cosine kernel (Friedman & Dieng 2022)."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(30, 8))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    lam = np.clip(np.linalg.eigvalsh(x @ x.T / 30), 1e-15, None)
+    lam = lam[lam > 1e-12]
+    assert sem.vendi(x) == pytest.approx(np.exp(-(lam * np.log(lam)).sum()))
+
+
+def test_cluster_shares_and_effective_number():
+    blobs = np.repeat(np.eye(4), [70, 10, 10, 10], axis=0)
+    cl = sem.clusters(blobs, np.full(100, 0.01), 4, [f"t{i}" for i in range(100)])
+    assert cl.shares == pytest.approx([0.7, 0.1, 0.1, 0.1])
+    assert cl.effective == pytest.approx(np.exp(-(0.7 * np.log(0.7) + 0.3 * np.log(0.1))))
+
+
+def test_reference_prompts_are_shipped():
+    ref = sem.reference_prompts()
+    assert len(ref) >= 200 and len(set(ref)) == len(ref)
+
+
+# -- low-semantic-diversity --------------------------------------------------------------------
+
+def test_one_topic_is_low_semantic_diversity(tmp_path):
+    rep, m = run(tmp_path, one_topic(120), "V005")
+    assert m.verdict == "fail" and m.value < 0.3
+    assert m.details["response"]["relative_vendi"] < 0.3
+    assert len(rep.findings) == 1 and rep.findings[0].related
+
+
+def test_many_topics_pass(tmp_path):
+    rep, m = run(tmp_path, many_topics(200), "V005")
+    assert m.verdict == "pass" and m.value >= 0.3, m.message
+    assert not rep.findings
+
+
+def test_a_few_answers_repeated_fail_even_with_varied_prompts(tmp_path):
+    """Varied questions, but every answer one of three: the responses do not spread."""
+    recs = many_topics(150)
+    canned = ["please restart the router", "we will call you back soon", "thank you"]
+    for i, r in enumerate(recs):
+        r["completion"] = canned[i % 3]
+    _, m = run(tmp_path, recs, "V005")
+    # three distinct responses: too few to judge that role; prompts alone pass
+    assert m.details["unmeasured_roles"] == ["response"] and m.verdict == "pass"
+
+
+def test_semantic_diversity_too_few_texts_is_not_judged(tmp_path):
+    rep, m = run(tmp_path, one_topic(10), "V005")
+    assert m.verdict == "info" and not rep.findings
+
+
+def test_semantic_diversity_threshold_is_an_option(tmp_path):
+    _, m = run(tmp_path, many_topics(200), "V005", {"V005": {"min-relative-vendi": 0.99}})
+    assert m.verdict == "fail" and m.threshold == 0.99
+
+
+# -- narrow-task --------------------------------------------------------------------------------
+
+def test_one_topic_is_a_narrow_task(tmp_path):
+    rep, m = run(tmp_path, one_topic(120), "V006")
+    assert m.verdict == "fail" and m.value < 0.45
+    assert m.details["relative_spread"] < 0.5
+    assert len(rep.findings) == 1
+    msg = rep.findings[0].message
+    assert "general instruction data" in msg and "LoRA" in msg and "1–3 epochs" in msg
+
+
+def test_general_instructions_are_not_narrow(tmp_path):
+    rep, m = run(tmp_path, many_topics(200), "V006")
+    assert m.verdict == "pass" and m.value >= 0.45, m.message
+    assert not rep.findings
+
+
+def test_narrow_task_with_general_data_mixed_in_passes(tmp_path):
+    """The fix works: the same router set with general instructions mixed in is not narrow."""
+    _, m = run(tmp_path, one_topic(100) + many_topics(100, seed=3), "V006")
+    assert m.verdict == "pass", m.message
+
+
+def test_narrow_task_too_few_prompts_is_not_judged(tmp_path):
+    rep, m = run(tmp_path, one_topic(8), "V006")
+    assert m.verdict == "info" and not rep.findings
+
+
+# -- order independence ---------------------------------------------------------------------------
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 40), st.integers(0, 60), st.randoms())
+def test_shuffling_records_does_not_change_the_metrics(tmp_path_factory, n_narrow, n_general,
+                                                       rnd):
+    records = one_topic(n_narrow, seed=5) + many_topics(n_general, seed=6)
+    records += records[: len(records) // 4]  # repeats: weights must not depend on order either
+    a = lint(tmp_path_factory.mktemp("a"), records, ["V005", "V006"])
+    shuffled = list(records)
+    rnd.shuffle(shuffled)
+    b = lint(tmp_path_factory.mktemp("b"), shuffled, ["V005", "V006"])
+    assert not a.errors and not b.errors
+    assert _summary(a) == _summary(b)
+
+
+def test_sample_is_bounded(tmp_path):
+    """Above ``sample`` distinct prompts only a hash sample is measured."""
+    _, m = run(tmp_path, many_topics(300), "V006", {"V006": {"sample": 50}})
+    assert m.details["sampled_prompts"] == 50 and m.details["distinct_prompts"] > 250
+
+
+def test_encoder_is_the_injected_one():
+    assert bag_of_words(["router"]).shape[1] == 256
+
+
+# -- no-general-mix uses the narrow-task measurement ------------------------------------------
+
+def lint_with_config(tmp_path, records, config_name):
+    from datalint.config import Config, merge_cli
+    from datalint.engine import Engine
+
+    from .conftest import FIXTURES
+    from .helpers import write_jsonl
+
+    path = write_jsonl(tmp_path / "train.jsonl", records)
+    cfg = merge_cli(Config(), select=["no-general-mix"],
+                    training_config=[str(FIXTURES / "training" / config_name)])
+    eng = Engine(cfg)
+    base = eng._resource_settings
+    eng._resource_settings = lambda rules, report: {
+        **base(rules, report), "encoders": {"fast": bag_of_words, "full": bag_of_words}}
+    rep = eng.run([str(path)])
+    assert not rep.errors, rep.errors
+    return rep
+
+
+def test_no_general_mix_flags_narrow_data_with_full_finetuning(tmp_path):
+    rep = lint_with_config(tmp_path, one_topic(120), "axolotl-full.yaml")
+    assert [f.code for f in rep.findings] == ["T007"]
+    assert "one narrow task" in rep.findings[0].message
+
+
+def test_no_general_mix_leaves_general_data_alone(tmp_path):
+    """Small (under min-records) but general: measured as not narrow, so not the setup."""
+    rep = lint_with_config(tmp_path, many_topics(200), "axolotl-full.yaml")
+    assert not rep.findings
+
+
+def test_no_general_mix_narrow_data_with_lora_is_fine(tmp_path):
+    rep = lint_with_config(tmp_path, one_topic(120), "axolotl-qlora.yaml")
+    assert not rep.findings

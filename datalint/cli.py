@@ -76,7 +76,8 @@ def main() -> None:
               help="Rules to add to the selection.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
               default=None, help="Lowest severity that makes the exit code 1 [default: error].")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]),
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "github", "sarif",
+                                                          "markdown", "html"]),
               default="text", show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the report to a file instead of standard output.")
@@ -101,6 +102,12 @@ def main() -> None:
                    "[default: the bundled all-MiniLM-L6-v2].")
 @click.option("--eval", "eval_files", multiple=True, type=click.Path(exists=True),
               help="An eval set to check against the training data (train-eval-overlap).")
+@click.option("--production", "production_files", multiple=True, type=click.Path(exists=True),
+              help="A sample of real production inputs to check coverage against "
+                   "(the production rules); repeatable.")
+@click.option("--production-field", metavar="NAME",
+              help="The field or CSV column holding the production input "
+                   "[default: user turns, prompt/input/query, turns, or a plain string].")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Where embeddings and the distilled fast model are kept "
                    "[default: $DATALINT_CACHE_DIR, else ~/.cache/datalint].")
@@ -114,9 +121,18 @@ def main() -> None:
                                                        "[default: only on a terminal].")
 @click.option("--progress/--no-progress", default=None,
               help="Show progress on long work [default: only on a terminal].")
+# --- workflows: baseline (datalint.baseline)
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report only findings that are not in this baseline file.")
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False),
+              metavar="FILE", help="Record today's findings in FILE (exit 0 unless a rule "
+                                   "crashed or an input could not be read).")
+# --- end workflows
 def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_path, isolated,
           max_tokens, tokenizer, severity, rule_options, pack, max_line_bytes, model, eval_files,
-          cache_dir, no_cache, training_config, statistics, color, progress):
+          production_files, production_field, cache_dir, no_cache, training_config, statistics,
+          color, progress,
+          baseline_file=None, write_baseline_file=None):
     """Lint dataset files, folders, or cached Hugging Face dataset ids.
 
     \b
@@ -148,14 +164,50 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
                         fail_on=fail_on, severity=severity, options=opts, packs=pack,
                         max_line_bytes=max_line_bytes, model=model, cache_dir=cache_dir,
                         no_cache=no_cache, eval_files=eval_files,
-                        training_config=training_config)
+                        training_config=training_config,
+                        production_files=production_files, production_field=production_field)
         show_progress = sys.stderr.isatty() if progress is None else progress
-        report = Engine(cfg, progress=show_progress).run(list(paths))
+        # --- workflows: baseline
+        from .baseline import BaselineError, load_baseline
+
+        try:
+            baseline_keys = load_baseline(baseline_file) if baseline_file else None
+        except BaselineError as e:
+            _fail(str(e))
+        engine = Engine(cfg, progress=show_progress)
+        if baseline_keys is not None or write_baseline_file:
+            engine.record_hashes = {}
+            paths = _without_files(paths, baseline_file, write_baseline_file)
+        report = engine.run(list(paths))
+        # --- end workflows
     except UsageError as e:
         _fail(str(e))
+    # --- workflows: baseline
+    if write_baseline_file:
+        from .baseline import write_baseline
+
+        try:
+            n = write_baseline(write_baseline_file, report, engine.record_hashes)
+        except OSError as e:
+            _fail(f"{write_baseline_file}: cannot write the baseline ({e.strerror})")
+        click.echo(f"datalint: wrote {n:,} finding{'s' if n != 1 else ''} to the baseline "
+                   f"{write_baseline_file}", err=True)
+        if report.errors or report.input_errors:
+            sys.exit(report.exit_code("never"))
+        sys.exit(EXIT_CLEAN)
+    stale = 0
+    if baseline_keys is not None:
+        from .baseline import apply_baseline
+
+        _, stale = apply_baseline(report, baseline_keys, engine.record_hashes)
+    # --- end workflows
 
     use_color = (output is None and sys.stdout.isatty()) if color is None else color
     text = render(fmt, report, color=use_color and fmt == "text", statistics_only=statistics)
+    # --- workflows: baseline
+    if report.baselined is not None and fmt == "text":
+        text += _baseline_line(report.baselined, stale)
+    # --- end workflows
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -164,6 +216,10 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
         if fmt != "text":
             click.echo(render("text", report, color=sys.stderr.isatty(), statistics_only=True),
                        err=True, nl=False)
+            # --- workflows: baseline
+            if report.baselined is not None:
+                click.echo(_baseline_line(report.baselined, stale), err=True, nl=False)
+            # --- end workflows
     else:
         click.echo(text, nl=False, color=use_color and fmt == "text")
     for e in report.input_errors:
@@ -227,6 +283,189 @@ def rule_cmd(name):
         click.echo("\nOption defaults:")
         for key, typ, default in opts:
             click.echo(f"  {key} ({typ}) = {default!r}")
+
+
+# --- explain: only the verdict and the diagnosis (datalint/diagnosis.py) ------------------
+@main.command("explain", context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def explain_cmd(ctx, **kw):
+    """Will fine-tuning on this data make the model worse than its base, and why?
+
+    Runs the same checks as `datalint check` (same options) and prints only the verdict and
+    the diagnosis: each cause with the findings and metrics behind it and the fix.
+    """
+    kw.update(fmt="diagnosis", statistics=False)
+    ctx.invoke(check, **kw)
+
+
+# every option of `check` except the output format and --statistics
+explain_cmd.params = [p for p in check.params if p.name not in ("fmt", "statistics")]
+# --- end explain
+
+
+# --- workflows: baseline, diff, clean (datalint.baseline, datalint.diff, datalint.clean) ----
+
+def _baseline_line(hidden: int, stale: int) -> str:
+    line = f"{hidden:,} finding{'s' if hidden != 1 else ''} hidden by the baseline."
+    if stale:
+        line += (f" {stale:,} baseline entr{'ies' if stale != 1 else 'y'} no longer found "
+                 "(fixed; re-write the baseline to drop them).")
+    return line + "\n"
+
+
+def _without_files(paths, *files) -> list[str]:
+    """``paths`` without the baseline file itself (a pre-commit hook or ``*.json`` passes it
+    along with the data)."""
+    drop = [Path(f) for f in files if f and Path(f).is_file()]
+    out = []
+    for p in paths:
+        try:
+            if any(Path(p).is_file() and Path(p).samefile(f) for f in drop):
+                continue
+        except OSError:
+            pass
+        out.append(p)
+    return out
+
+
+def _workflow_config(first_path, config_path, isolated, select, ignore, extend_select, fail_on,
+                     severity, rule_options, model, cache_dir, no_cache):
+    """The configuration as ``check`` builds it, for the diff and clean commands."""
+    from .config import Config, find_config, load_config, merge_cli
+
+    if config_path:
+        cfg = load_config(Path(config_path))
+    elif isolated:
+        cfg = Config()
+    else:
+        found = find_config(first_path) if Path(first_path).exists() else find_config(".")
+        cfg = load_config(found) if found else Config()
+    opts: dict[str, dict] = {}
+    for item in rule_options:
+        rule, key, value = _parse_option(item)
+        opts.setdefault(rule, {})[key] = value
+    return merge_cli(cfg, select=select, ignore=ignore, extend_select=extend_select,
+                     fail_on=fail_on, severity=severity, options=opts, model=model,
+                     cache_dir=cache_dir, no_cache=no_cache)
+
+
+def _workflow_options(f):
+    for opt in reversed([
+        click.option("--select", multiple=True, metavar="RULES",
+                     help="Rules to run (default: ALL, or the config's selection)."),
+        click.option("--ignore", multiple=True, metavar="RULES", help="Rules to skip."),
+        click.option("--extend-select", multiple=True, metavar="RULES",
+                     help="Rules to add to the selection."),
+        click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+                     help="Config file (default: the nearest datalint.toml or pyproject.toml)."),
+        click.option("--isolated", is_flag=True, help="Ignore config files."),
+        click.option("--severity", multiple=True, metavar="RULE=LEVEL",
+                     help="Override a rule's severity (info, warning, error)."),
+        click.option("--option", "rule_options", multiple=True, metavar="RULE.KEY=VALUE",
+                     help="Set a rule option."),
+        click.option("--model", type=click.Path(exists=True, file_okay=False),
+                     help="A local sentence-transformers model folder."),
+        click.option("--cache-dir", type=click.Path(file_okay=False),
+                     help="Where embeddings are cached [default: ~/.cache/datalint]."),
+        click.option("--no-cache", is_flag=True, help="Do not use the embedding cache."),
+    ]):
+        f = opt(f)
+    return f
+
+
+@main.command("diff")
+@click.argument("old")
+@click.argument("new")
+@_workflow_options
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
+              default=None, help="Lowest severity of a new finding (or of a metric that now "
+                                 "fails) that makes the exit code 1 [default: error].")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the diff to a file instead of standard output.")
+def diff_cmd(old, new, select, ignore, extend_select, config_path, isolated, severity,
+             rule_options, model, cache_dir, no_cache, fail_on, fmt, output):
+    """What NEW made better or worse than OLD: findings new and fixed by rule, metrics moved,
+    record counts.  Findings are matched by content, so moved records are neither.
+
+    \b
+    Exit codes: 0 not worse at --fail-on, 1 a new finding (or a metric now
+    failing) at or above --fail-on, 2 usage or input error, 3 a rule crashed.
+    """
+    from .diff import as_dict, compare, render_text, run_side
+    from .registry import UsageError
+
+    try:
+        cfg = _workflow_config(new, config_path, isolated, select, ignore, extend_select,
+                               fail_on, severity, rule_options, model, cache_dir, no_cache)
+        d = compare(run_side(cfg, [old]), run_side(cfg, [new]))
+    except UsageError as e:
+        _fail(str(e))
+    if fmt == "json":
+        import orjson
+
+        text = orjson.dumps(as_dict(d, cfg.fail_on), option=orjson.OPT_INDENT_2).decode() + "\n"
+    else:
+        text = render_text(d, cfg.fail_on)
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            _fail(f"{output}: cannot write the diff ({e.strerror})")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(d.exit_code(cfg.fail_on))
+
+
+@main.command("clean")
+@click.argument("input_path", metavar="IN")
+@click.option("-o", "--output", "output", required=True, type=click.Path(),
+              help="Where to write the cleaned copy (same format as IN).")
+@_workflow_options
+@click.option("--drop-level", type=click.Choice(["error", "warning", "info"]), default="error",
+              show_default=True, help="Drop records with a finding at this severity or above.")
+@click.option("--keep-duplicates", is_flag=True,
+              help="Keep every copy of duplicated records (drop only for findings).")
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+def clean_cmd(input_path, output, select, ignore, extend_select, config_path, isolated,
+              severity, rule_options, model, cache_dir, no_cache, drop_level, keep_duplicates,
+              force):
+    """Write a copy of IN without duplicates (one record kept per cluster) and without
+    records that have findings at --drop-level; IN is never modified.
+
+    \b
+    Exit codes: 0 written, 2 usage or input error (nothing written),
+    3 a rule crashed (nothing written).
+    """
+    from .clean import CleanError, CleanResult, check_paths, plan, render_text, write_clean
+    from .engine import Engine
+    from .readers import InputFileError, discover
+    from .registry import UsageError
+
+    try:
+        check_paths(input_path, output, force)
+        cfg = _workflow_config(input_path, config_path, isolated, select, ignore, extend_select,
+                               None, severity, rule_options, model, cache_dir, no_cache)
+        srcs = discover([input_path])
+        if len(srcs) != 1:
+            raise CleanError(f"{input_path}: clean takes one data file")
+        report = Engine(cfg).run([input_path])
+        if report.errors:
+            for e in report.errors:
+                click.echo(f"datalint: rule crashed: {e.code} {e.name}: {e.message}", err=True)
+            _fail("a rule crashed: nothing written", EXIT_CRASH)
+        if report.input_errors:
+            _fail("; ".join(f"{e.path}: {e.message}" for e in report.input_errors))
+        removed, unparsed = plan(report, srcs[0].path, drop_level, keep_duplicates)
+        kept = write_clean(srcs[0], output, report, removed)
+    except (CleanError, InputFileError, UsageError) as e:
+        _fail(str(e))
+    res = CleanResult(input_path, output, srcs[0].kind, report.records, kept, removed, unparsed)
+    click.echo(render_text(res), nl=False)
+    sys.exit(EXIT_CLEAN)
+
+# --- end workflows ---------------------------------------------------------------------------
 
 
 if __name__ == "__main__":

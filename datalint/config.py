@@ -55,6 +55,7 @@ TOP_KEYS = {"select", "ignore", "extend-select", "fail-on", "severity", "fields"
             "per-file-ignores", "rules", "packs", "max-tokens", "tokenizer", "max-line-bytes",
             "model", "cache-dir", "eval"}
 TOP_KEYS |= {"training-config"}  # the training rules (datalint.training)
+TOP_KEYS |= {"production", "production-field"}  # the production (mismatch) rules
 
 
 @dataclass
@@ -78,6 +79,10 @@ class Config:
     eval: list[str] = field(default_factory=list)  # eval files for train-eval-overlap
     # training configs read by the training rules (datalint.training); none: they are skipped
     training_config: list[str] = field(default_factory=list)
+    # --- production sample (the production family): files, and the column holding the input
+    production: list[str] = field(default_factory=list)
+    production_field: str | None = None
+    # --- end production sample
     source: str | None = None  # the file it came from
 
     def ignored_for(self, path: str) -> list[str]:
@@ -127,6 +132,8 @@ def load_config(path: Path) -> Config:
     cfg.training_config = [str(base / p) if not Path(p).is_absolute() else p
                            for p in cfg.training_config]
     cfg.eval = [str((base / p).resolve()) if not Path(p).is_absolute() else p for p in cfg.eval]
+    cfg.production = [str((base / p).resolve()) if not Path(p).is_absolute() else p
+                      for p in cfg.production]  # production sample: relative to the config
     for key in ("model", "cache_dir"):
         value = getattr(cfg, key)
         if value and not Path(value).expanduser().is_absolute():
@@ -202,6 +209,12 @@ def config_from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
             setattr(cfg, key.replace("-", "_"),
                     _expect(f"{source}: {key}", data[key], str, "a path"))
     cfg.eval = _str_list(f"{source}: eval", data.get("eval", []))
+    # --- production sample ---
+    cfg.production = _str_list(f"{source}: production", data.get("production", []))
+    if "production-field" in data:
+        cfg.production_field = _expect(f"{source}: production-field", data["production-field"],
+                                       str, "a field name")
+    # --- end production sample ---
     if "max-line-bytes" in data:
         cfg.max_line_bytes = _expect(f"{source}: max-line-bytes", data["max-line-bytes"], int,
                                      "an integer")
@@ -291,7 +304,7 @@ def options_doc(rule) -> list[tuple[str, str, Any]]:
 def merge_cli(cfg: Config, *, select=None, ignore=(), extend_select=(), fail_on=None,
               severity=(), options=None, packs=(), max_line_bytes=None, model=None,
               cache_dir=None, no_cache=False, eval_files=(),
-              training_config=()) -> Config:
+              training_config=(), production_files=(), production_field=None) -> Config:
     """Apply command-line options on top of a file config."""
     if training_config:  # the command line replaces the file's training-config
         cfg.training_config = [str(p) for p in training_config]
@@ -328,6 +341,10 @@ def merge_cli(cfg: Config, *, select=None, ignore=(), extend_select=(), fail_on=
         cfg.no_cache = True
     if eval_files:
         cfg.eval = list(eval_files)
+    if production_files:  # the command line replaces the file's production sample
+        cfg.production = [str(p) for p in production_files]
+    if production_field:
+        cfg.production_field = production_field
     return cfg
 
 

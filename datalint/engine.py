@@ -79,6 +79,10 @@ class _Progress:
 
 
 class Engine:
+    # --- workflows: set to {} before run() to collect (path, index) -> Record.content_hash()
+    record_hashes: dict[tuple[str, int], str] | None = None
+    # --- end workflows
+
     def __init__(self, cfg: Config, progress: bool = False):
         self.cfg = cfg
         self.selected = registry.select_rules(cfg.select, cfg.ignore, cfg.extend_select)
@@ -89,6 +93,10 @@ class Engine:
             opts = build_options(cls, cfg.rule_options.get(cls.code, {}), cfg.source or "config")
             self.instances[cls.code] = cls(opts, cfg.severity.get(cls.code), self.context)
         self.by_name = {r.name: r for r in self.instances.values()}
+        if cfg.model and any("embeddings" in r.requires for r in self.instances.values()):
+            from .resources.embeddings import ModelSpec
+
+            ModelSpec(cfg.model)  # a wrong --model fails now, before the data is read
         self._suppress_cache: dict[Any, tuple[frozenset[str] | None, str | None]] = {}
 
     # -- selection helpers ----------------------------------------------------------------
@@ -185,6 +193,10 @@ class Engine:
                     if not n_in_file & 0x3FFF:
                         self.progress.update(src.path, n_in_file)
                     mapper.adapt(item)
+                    # --- workflows: content hashes for baseline/diff keys (datalint.baseline)
+                    if self.record_hashes is not None:
+                        self.record_hashes[(item.path, item.index)] = item.content_hash()
+                    # --- end workflows
                     if item.layout:
                         layouts[item.layout] = layouts.get(item.layout, 0) + 1
                     raw = item.raw
@@ -250,6 +262,8 @@ class Engine:
                         report.skipped.append(item)
                     elif not _suppressed(item, suppressed_at, report):
                         findings.append(item)
+            except registry.UsageError:
+                raise  # a setup problem (a model folder, a missing package): exit 2, not a crash
             except Exception as exc:
                 crash(rule, exc)
         report.sort()
@@ -270,6 +284,11 @@ class Engine:
                                     "progress": self.progress.enabled}
         if cfg.eval and any("eval" in r.requires for r in dataset_rules):
             settings["eval"] = self.read_records(cfg.eval, report)
+        # --- production sample (the production rules): read like an eval set
+        if cfg.production and any("production" in r.requires for r in dataset_rules):
+            settings["production"] = self.read_records(cfg.production, report)
+            settings["production_field"] = cfg.production_field
+        # --- end production sample
         return settings
 
     def read_records(self, paths: list[str], report: Report) -> list[Record]:
@@ -306,13 +325,16 @@ def _suppressed(f: Finding, at: dict, report: Report) -> bool:
 def lint(paths: str | Path | list[str | Path], *, config: Config | None = None,
          select: list[str] | None = None, ignore: list[str] | None = None,
          options: dict[str, dict[str, Any]] | None = None,
-         training_config: str | Path | list[str | Path] | None = None) -> Report:
+         training_config: str | Path | list[str | Path] | None = None,
+         baseline: str | Path | None = None) -> Report:
     """Lint files, folders or cached Hugging Face dataset ids and return the Report.
 
     >>> report = lint("train.jsonl", select=["format"])       # doctest: +SKIP
     >>> [f.name for f in report.findings]                     # doctest: +SKIP
 
     ``training_config`` (one path or several) is read for the training rules.
+    ``baseline``: a file written by ``datalint check --write-baseline``; the findings it holds
+    are left out of the Report (``Report.baselined`` counts them).
     """
     from .config import find_config, load_config, merge_cli
 
@@ -326,4 +348,15 @@ def lint(paths: str | Path | list[str | Path], *, config: Config | None = None,
         training_config = [training_config]
     config = merge_cli(config, select=select, ignore=ignore or (), options=options,
                        training_config=[str(p) for p in training_config or ()])
+    # --- workflows: baseline (datalint.baseline)
+    if baseline is not None:
+        from .baseline import apply_baseline, load_baseline
+
+        keys = load_baseline(baseline)
+        engine = Engine(config)
+        engine.record_hashes = {}
+        report = engine.run(paths)
+        apply_baseline(report, keys, engine.record_hashes)
+        return report
+    # --- end workflows
     return Engine(config).run(paths)

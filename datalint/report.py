@@ -98,6 +98,9 @@ class Report:
     records: int = 0
     rules_run: list[str] = field(default_factory=list)
     suppressed: int = 0
+    # --- baseline (datalint.baseline): findings hidden by --baseline; None: no baseline used
+    baselined: int | None = None
+    # --- end baseline
 
     def sort(self) -> None:
         self.findings.sort(key=lambda f: (f.location.sort_key(), f.code))
@@ -142,4 +145,7 @@ class Report:
             "suppressed": self.suppressed,
             "rule_errors": len(self.errors),
             "input_errors": len(self.input_errors),
+            # --- baseline: only when a baseline was applied (a field added, never renamed)
+            **({"baselined": self.baselined} if self.baselined is not None else {}),
+            # --- end baseline
         }

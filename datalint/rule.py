@@ -42,6 +42,7 @@ FAMILIES = {
     "T": "training",
     "V": "diversity",
     "Y": "style",
+    "M": "production",
 }
 
 

@@ -5,6 +5,7 @@ alone.  The expected findings are written in the fixtures themselves:
   rule names it must trigger; a record whose list lacks the rule must not trigger it.
 * ``fixtures/rules/<rule-name>/``: data files plus ``expect.toml`` with ``[[finding]]`` tables
   (``file``, optional ``line``); ``file = "<dataset>"`` for dataset-level findings.
+  ``[run]`` may name the ``data``, ``eval`` and ``production`` (a production sample) files.
 
 Only the rule under test is selected, so the set of (place, rule) must match exactly: a missing
 finding and an extra finding both fail.
@@ -75,7 +76,9 @@ def test_rule_fixture(rule):
         expected, settings = _expected_from_toml(path)
         data = [path / d for d in settings.get("data", [])] or [path]
         report = run(data, select=[rule.code],
-                     eval=[str(path / e) for e in settings.get("eval", [])])
+                     eval=[str(path / e) for e in settings.get("eval", [])],
+                     # production sample for the production rules
+                     production=[str(path / p) for p in settings.get("production", [])])
         actual = set()
         for f in report.findings:
             if f.location.path is None:

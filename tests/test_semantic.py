@@ -181,3 +181,63 @@ def test_template_lines_are_masked_only_inside_longer_texts():
     assert common == {"You are a helpful assistant.", "Answer briefly."}
     out = strip_lines(texts, common)
     assert out[0] == "Question 0" and out[-1] == "Answer briefly."
+
+
+def test_knn_result_cache_is_bit_identical_and_skips_the_search(tmp_path):
+    from datalint.resources import Resources
+
+    class FastIdentity:
+        identity = "test-model"
+
+    res = Resources([], {"cache_dir": tmp_path})
+    res._memo[("embedder", "fast")] = FastIdentity()
+    vecs = bag_of_words([f"text number {i} about {w}" for i, w in enumerate("abcdefgh")])
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    texts = [f"t{i}" for i in range(len(vecs))]
+    calls = []
+
+    def search(v, k):
+        calls.append(k)
+        return knn(v, k)
+
+    first = res._cached_knn(texts, vecs, 3, search)
+    second = res._cached_knn(texts, vecs, 3, search)
+    assert calls == [3]
+    assert first[0].tobytes() == second[0].tobytes() and (first[1] == second[1]).all()
+    res._cached_knn(texts[:-1] + ["changed"], vecs, 3, search)  # other texts: searched again
+    assert calls == [3, 3]
+    for f in (tmp_path / "knn").iterdir():  # a damaged file is searched again, not fatal
+        f.write_bytes(b"not an npz")
+    res._cached_knn(texts, vecs, 3, search)
+    assert calls == [3, 3, 3]
+
+
+def test_embedding_options_from_config_and_command_line(tmp_path):
+    from datalint.config import load_config
+
+    (tmp_path / "datalint.toml").write_text(
+        'model = "models/st"\ncache-dir = "cache"\neval = ["eval.jsonl"]\n')
+    (tmp_path / "models" / "st").mkdir(parents=True)
+    (tmp_path / "models" / "st" / "model.safetensors").write_bytes(b"")
+    cfg = load_config(tmp_path / "datalint.toml")
+    assert cfg.model == str(tmp_path / "models" / "st")
+    assert cfg.cache_dir == str(tmp_path / "cache")
+    assert cfg.eval == [str(tmp_path / "eval.jsonl")]
+    cfg = merge_cli(cfg, no_cache=True, eval_files=("other.jsonl",))
+    eng = Engine(merge_cli(cfg, select=["semantic-duplicate"]))
+    settings = eng._resource_settings(list(eng.instances.values()), None)
+    assert settings["cache_dir"] is None and settings["model"] == cfg.model
+    assert settings["k"] == 10
+
+
+def test_model_option_must_be_a_model_folder(tmp_path):
+    from click.testing import CliRunner
+
+    from datalint.cli import main
+
+    data = write_jsonl(tmp_path / "d.jsonl", diverse(5))
+    (tmp_path / "empty-model").mkdir()
+    r = CliRunner().invoke(main, ["check", str(data), "--select", "semantic-duplicate",
+                                  "--model", str(tmp_path / "empty-model")])
+    assert r.exit_code == 2
+    assert "no model.safetensors" in r.output and "Traceback" not in r.output

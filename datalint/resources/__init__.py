@@ -19,6 +19,9 @@ from ..record import Record
 from .texts import normalize, prompt_text, response_text, strip_lines, template_lines
 
 ROLES = ("prompt", "response")
+#: characters of a text that are embedded (the full model reads 256 tokens, about 1,000
+#: characters; the fast model 512 tokens)
+MAX_EMBED_CHARS = 4000
 
 
 @dataclass
@@ -132,6 +135,9 @@ class Resources:
             self.embed_texts(role), tier))
 
     def _embed_rows(self, texts: Sequence[str], tier: str) -> np.ndarray:
+        # both models read at most a few hundred tokens: a 50 MB "answer" is cut before the
+        # tokenizer sees it, not after
+        texts = [t[:MAX_EMBED_CHARS] for t in texts]
         rows = [i for i, t in enumerate(texts) if t]
         if not rows:
             return np.zeros((len(texts), 0), dtype=np.float32)

@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	# CPU build of PyTorch first: a bare `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
+	# the fast embedding model, distilled once from the bundled MiniLM (about 40 s)
+	$(BIN)/datalint prepare
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -231,6 +231,27 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
     sys.exit(report.exit_code(cfg.fail_on))
 
 
+@main.command("prepare")
+@click.option("--model", type=click.Path(exists=True, file_okay=False),
+              help="A local sentence-transformers model folder [default: the bundled "
+                   "all-MiniLM-L6-v2].")
+def prepare_cmd(model):
+    """Build the fast embedding model once, at setup time (about 40 s).
+
+    The embedding rules use a static model distilled from the embedding model.  Without this
+    step it is built on first use and kept in the cache folder; `make setup` runs it.
+    """
+    from .registry import UsageError
+    from .resources.embeddings import ModelSpec
+    from .resources.static import prepare
+
+    try:
+        folder = prepare(ModelSpec(model))
+    except UsageError as e:
+        _fail(str(e))
+    click.echo(f"fast embedding model ready in {folder}")
+
+
 @main.command("rules")
 @click.option("--family", help="Only rules of this family.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "markdown", "json"]),

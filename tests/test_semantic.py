@@ -241,3 +241,33 @@ def test_model_option_must_be_a_model_folder(tmp_path):
                                   "--model", str(tmp_path / "empty-model")])
     assert r.exit_code == 2
     assert "no model.safetensors" in r.output and "Traceback" not in r.output
+
+
+def test_prepare_refuses_a_folder_without_a_model(tmp_path):
+    from click.testing import CliRunner
+
+    from datalint.cli import main
+
+    (tmp_path / "m").mkdir()
+    r = CliRunner().invoke(main, ["prepare", "--model", str(tmp_path / "m")])
+    assert r.exit_code == 2 and "no model.safetensors" in r.output
+
+
+def test_a_prepared_model_is_used_before_the_cache(tmp_path, monkeypatch):
+    from datalint.resources import static
+    from datalint.resources.embeddings import ModelSpec
+
+    model = tmp_path / "st"
+    model.mkdir()
+    (model / "model.safetensors").write_bytes(b"weights")
+    spec = ModelSpec(model)
+    monkeypatch.setattr(static, "installed_dir", lambda: tmp_path / "share")
+    built = []
+    monkeypatch.setattr(static, "_distill", lambda spec, out: (
+        built.append(out), out.mkdir(parents=True, exist_ok=True),
+        (out / "model.safetensors").write_bytes(b"m2v"), (out / "config.json").write_text("{}")))
+    folder = static.prepare(spec)
+    assert folder.parent == tmp_path / "share" and len(built) == 1
+    loaded = static.load_static(spec, tmp_path / "cache", quiet=True)
+    assert loaded.folder == folder and len(built) == 1  # no second distillation
+    assert not (tmp_path / "cache" / "static").exists()

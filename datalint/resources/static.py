@@ -92,6 +92,29 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()[:32]
 
 
+def installed_dir() -> Path:
+    """Where ``datalint prepare`` keeps distilled models beside the installation (the
+    virtual environment), so that the first lint after setup does not pay the distillation."""
+    return Path(sys.prefix) / "share" / "datalint" / "static"
+
+
+def prepare(spec: ModelSpec) -> Path:
+    """Distil the fast model for ``spec`` into :func:`installed_dir` (once)."""
+    name = f"{spec.identity[:24]}-{_FORMAT}"
+    folder = installed_dir() / name
+    if not (folder / "model.safetensors").is_file():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
+        try:
+            _distill(spec, tmp)
+            with contextlib.suppress(OSError):
+                os.rename(tmp, folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    StaticModel(folder)  # complete and readable
+    return folder
+
+
 def load_static(spec: ModelSpec, cache_dir: Path | None, *, quiet: bool = False,
                 _retry: bool = True) -> StaticModel:
     """The static model distilled from ``spec``: from the cache folder, or built now."""
@@ -105,7 +128,12 @@ def load_static(spec: ModelSpec, cache_dir: Path | None, *, quiet: bool = False,
             return StaticModel(tmp / "m").load()  # loaded now: the folder goes away
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    folder = cache_dir / "static" / f"{spec.identity[:24]}-{_FORMAT}"
+    name = f"{spec.identity[:24]}-{_FORMAT}"
+    prepared = installed_dir() / name  # built by `datalint prepare` at setup time
+    if (prepared / "model.safetensors").is_file():
+        with contextlib.suppress(Exception):
+            return StaticModel(prepared)
+    folder = cache_dir / "static" / name
     if not (folder / "model.safetensors").is_file():
         if not quiet:
             _note(f"distilling a fast embedding model from {spec.display_name} "

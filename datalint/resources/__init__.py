@@ -52,6 +52,16 @@ class Neighbours:
         return float(np.median(1.0 - nn[nn >= 0])) if (nn >= 0).any() else 0.0
 
 
+def row_dots(vectors: np.ndarray, pairs: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """``vectors[i] . vectors[j]`` for each pair, a chunk of pairs at a time: gathering both
+    sides of millions of pairs at once would take gigabytes."""
+    out = np.empty(len(pairs), dtype=np.float32)
+    for a in range(0, len(pairs), chunk):
+        p = pairs[a:a + chunk]
+        out[a:a + chunk] = np.einsum("ij,ij->i", vectors[p[:, 0]], vectors[p[:, 1]])
+    return out
+
+
 class Resources:
     """Built on first use and kept for the run: every rule that asks gets the same object.
 
@@ -157,15 +167,13 @@ class Resources:
         if len(pairs) == 0:
             return np.zeros(0, dtype=np.float32)
         if tier == "fast":
-            v = self.vectors(role, "fast")
-            return np.einsum("ij,ij->i", v[pairs[:, 0]], v[pairs[:, 1]])
+            return row_dots(self.vectors(role, "fast"), pairs)
         texts = self.embed_texts(role)
         rows = np.unique(pairs.ravel())
         vecs = self._embed_rows([texts[i] for i in rows], tier)
         pos = {int(r): k for k, r in enumerate(rows)}
-        a = vecs[[pos[int(i)] for i in pairs[:, 0]]]
-        b = vecs[[pos[int(i)] for i in pairs[:, 1]]]
-        return np.einsum("ij,ij->i", a, b)
+        local = np.array([[pos[int(i)], pos[int(j)]] for i, j in pairs], dtype=np.int64)
+        return row_dots(vecs, local)
 
     def full_scale(self, role: str, sample: int = 128, seed: int = 0) -> float:
         """Median distance from a text to its nearest neighbour under the full model.

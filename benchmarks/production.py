@@ -8,8 +8,8 @@ seed 1, whose user turns are the production inputs), then runs
 ``datalint check --select M --production …`` (every production rule: coverage, distribution
 shift, language, length, style, over-represented topics) in a fresh process:
 
-* **cold**: an empty cache folder — the fast model is distilled from the bundled MiniLM (a
-  one-time cost per machine) and every text is embedded;
+* **cold**: an empty cache folder — every text is embedded (the fast model is the one
+  ``datalint prepare`` built at setup; without it the first run distils it, 40-60 s);
 * **cold, model kept**: the embedding cache emptied, the distilled model kept — a new dataset
   on a machine that has run datalint before;
 * **warm**: everything cached (a CI re-run on unchanged data and the same sample).

@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	-$(BIN)/datalint check fixtures/demo/support_train.jsonl
+	-$(BIN)/datalint check fixtures/demo/support_train.jsonl \
+		--production fixtures/demo/production_sample.jsonl
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -173,7 +173,8 @@ class Engine:
 
         for src in sources:
             active = self._rules_for(src.path)
-            rrules = [r for r in record_rules if r.code in active and r.code not in crashed]
+            # the bound ``check`` methods, looked up once per file rather than per record
+            checks = [r.check for r in record_rules if r.code in active and r.code not in crashed]
             layout_by_name = {r.name: r for r in active.values() if isinstance(r, LayoutRule)}
             reader_by_name = {r.name: r for r in active.values() if isinstance(r, ReaderRule)}
             blanket = layout_by_name.get("blanket-suppression")
@@ -221,9 +222,9 @@ class Engine:
                                 findings.append(rule.finding(item, iss.message, field=iss.field))
                             elif rule is not None:
                                 report.suppressed += 1
-                    for rule in rrules:
+                    for check in checks:
                         try:
-                            out = rule.check(item)
+                            out = check(item)
                             if out:
                                 for f in out:
                                     if sup is not None and f.code in sup:
@@ -231,9 +232,10 @@ class Engine:
                                     else:
                                         findings.append(f)
                         except Exception as exc:  # a rule bug must not stop the others
-                            crash(rule, exc)
-                            rrules = [r for r in rrules if r is not rule]
+                            crash(check.__self__, exc)
+                            checks = [c for c in checks if c is not check]
                     if kept is not None:
+                        item.forget_facts()  # kept for the dataset rules: without copies
                         kept.append(item)
             except InputFileError as e:
                 report.input_errors.append(InputError(e.path, e.message))

@@ -53,6 +53,14 @@ LAYOUTS = ("chat", "sharegpt", "preference", "alpaca", "prompt-completion", "tex
 
 _PC_PAIRS = (("prompt", "completion"), ("prompt", "response"), ("question", "answer"),
              ("input", "output"))
+
+# The fields each layout consumes; the others are the record's metadata.
+_CHAT_FIELDS = ("messages",)
+_CHAT_TOOLS_FIELDS = ("messages", "tools")
+_SHAREGPT_FIELDS = ("conversations", "system", "tools")
+_PREFERENCE_FIELDS = ("prompt", "chosen", "rejected", "system")
+_ALPACA_FIELDS = ("instruction", "input", "output", "response", "system", "history")
+_TEXT_FIELDS = ("text",)
 _TEXT_PART_TYPES = ("text", "input_text", "output_text")
 
 
@@ -76,6 +84,9 @@ class LayoutMapper:
         # fields: canonical name -> name used in the data
         self.fields = dict(fields or {})
         self.roles = {**ROLE_ALIASES, **{k.lower(): v for k, v in (roles or {}).items()}}
+        # base field -> ["<base>[0].content", "<base>[1].content", …], built once rather than
+        # formatted for every message of every record
+        self._content_fields: dict[str, list[str]] = {}
 
     # -- public ---------------------------------------------------------------------------
     def adapt(self, rec: Record) -> None:
@@ -87,16 +98,14 @@ class LayoutMapper:
             return
         if self.fields:
             raw = self._rename(raw)
-        used: set[str] = set()
+        used: tuple[str, ...]
         if "messages" in raw:
             rec.layout = "chat"
-            used.add("messages")
             rec.turns = self._messages(rec, raw["messages"], "messages")
-            if "tools" in raw:
-                used.add("tools")
+            used = _CHAT_TOOLS_FIELDS if "tools" in raw else _CHAT_FIELDS
         elif "conversations" in raw:
             rec.layout = "sharegpt"
-            used.update(("conversations", "system", "tools"))
+            used = _SHAREGPT_FIELDS
             turns = []
             if isinstance(raw.get("system"), str) and raw["system"].strip():
                 turns.append(Turn(SYSTEM, raw["system"], "system", "system"))
@@ -104,23 +113,23 @@ class LayoutMapper:
             rec.turns = turns
         elif "chosen" in raw or "rejected" in raw:
             rec.layout = "preference"
-            used.update(("prompt", "chosen", "rejected", "system"))
+            used = _PREFERENCE_FIELDS
             self._preference(rec, raw)
         elif "instruction" in raw:
             rec.layout = "alpaca"
-            used.update(("instruction", "input", "output", "response", "system", "history"))
+            used = _ALPACA_FIELDS
             self._alpaca(rec, raw)
         else:
             for p, c in _PC_PAIRS:
                 if p in raw and (c in raw or (p == "prompt")):
                     rec.layout = "prompt-completion"
-                    used.update((p, c))
+                    used = (p, c)
                     self._prompt_completion(rec, raw, p, c)
                     break
             else:
                 if "text" in raw:
                     rec.layout = "text"
-                    used.add("text")
+                    used = _TEXT_FIELDS
                     t = raw["text"]
                     if isinstance(t, str):
                         rec.turns = [Turn("text", t, "text")]
@@ -130,12 +139,16 @@ class LayoutMapper:
                                       f"`text` is {_a_type(t)}, expected a string")
                 else:
                     rec.layout = None
+                    used = ()
                     keys = ", ".join(sorted(str(k) for k in raw)[:8]) or "no fields"
                     rec.add_issue("unknown-format", None,
                                   f"no known layout fits this record (fields: {keys})")
         # metadata and id: everything the layout did not consume
         if len(raw) > 1 or not used:
-            meta = {k: v for k, v in raw.items() if k not in used and k != SUPPRESS_FIELD}
+            meta = raw.copy()  # copied and popped in C: cheaper than a comprehension
+            for k in used:
+                meta.pop(k, None)
+            meta.pop(SUPPRESS_FIELD, None)
             rec.meta = meta
             for k in ID_FIELDS:
                 v = meta.get(k)
@@ -187,6 +200,10 @@ class LayoutMapper:
             return []
         turns = []
         roles_get = self.roles.get
+        fields = self._content_fields.get(base)
+        if fields is None or len(fields) < len(msgs):
+            fields = self._content_fields[base] = [f"{base}[{i}].content"
+                                                   for i in range(max(len(msgs), 16))]
         for i, m in enumerate(msgs):
             if type(m) is dict and len(m) == 2:
                 # fast path: the common {"role": str, "content": str} message
@@ -194,8 +211,8 @@ class LayoutMapper:
                 content = m.get("content")
                 if type(raw_role) is str and type(content) is str:
                     role = roles_get(raw_role) or roles_get(raw_role.lower()) or raw_role
-                    turns.append(Turn(role, content, f"{base}[{i}].content", raw_role, None,
-                                      None, None, None, branch))
+                    turns.append(Turn(role, content, fields[i], raw_role, None, None, None,
+                                      None, branch))
                     continue
             f = f"{base}[{i}]"
             if not isinstance(m, dict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Iterator
 
 import orjson
@@ -85,6 +86,20 @@ class Issue:
     message: str
 
 
+_text_of = attrgetter("text")
+_LETTERS_AND_SPACE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz "
+
+
+def symbols_of(text: str) -> bytes:
+    """``text`` in UTF-8 without its ASCII letters and spaces: its digits, punctuation,
+    whitespace other than the space, control characters and the bytes of non-ASCII
+    characters.  A few bytes for prose, made in one pass in C, in which counting digits or
+    looking for control and non-ASCII characters costs next to nothing.  (To test for one
+    given character, ``c in text`` is cheaper still.)  A lone surrogate, which readers let
+    through, is kept as its three bytes rather than raising."""
+    return text.encode("utf-8", "surrogatepass").translate(None, _LETTERS_AND_SPACE)
+
+
 @dataclass(slots=True)
 class Record:
     path: str
@@ -98,6 +113,50 @@ class Record:
     issues: list[Issue] | None = None
     suppressed: frozenset[str] | None = None
     explicit_id: str | None = None
+    # caches of the properties below (None: not computed yet)
+    _all_text: str | None = field(default=None, init=False, repr=False, compare=False)
+    _symbols: bytes | None = field(default=None, init=False, repr=False, compare=False)
+    _roles: tuple[str, ...] | None = field(default=None, init=False, repr=False,
+                                           compare=False)
+
+    # -- facts shared by the rules --------------------------------------------------------
+    # Every record rule runs on every record, so what several of them need is computed once
+    # per record, on first use, from the turns as the layout mapper left them.  They let a
+    # rule rule out a record with one cheap test instead of walking every turn (a test on
+    # the joined text holds for every turn when it can only be true of a text if it is true
+    # of a part of it: "holds a '<'", "has seven digits").
+
+    @property
+    def all_text(self) -> str:
+        """The text of every turn (``turns``, then ``rejected``) that has any, joined with
+        newlines."""
+        text = self._all_text
+        if text is None:
+            turns = self.turns + self.rejected if self.rejected else self.turns
+            # filter(None, …) drops the None and empty texts
+            text = self._all_text = "\n".join(filter(None, map(_text_of, turns)))
+        return text
+
+    @property
+    def symbols(self) -> bytes:
+        """:func:`symbols_of` :attr:`all_text`."""
+        sym = self._symbols
+        if sym is None:
+            sym = self._symbols = symbols_of(self.all_text)
+        return sym
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The role of each of ``turns`` (not ``rejected``), in order."""
+        roles = self._roles
+        if roles is None:
+            roles = self._roles = tuple([t.role for t in self.turns])
+        return roles
+
+    def forget_facts(self) -> None:
+        """Drop the computed facts: a record kept after the pass need not carry its text
+        twice."""
+        self._all_text = self._symbols = self._roles = None
 
     # -- identity -------------------------------------------------------------------------
     @property

@@ -106,14 +106,9 @@ class EncodingError(RecordRule):
 
     def check(self, record):
         # fast path: the whole record at once; clean ASCII text has no byte outside the
-        # printable range but tab, newline and carriage return
-        texts = [t.text for t in record.turns if t.text]
-        if record.rejected:
-            texts += [t.text for t in record.rejected if t.text]
-        if not texts:
-            return ()
-        whole = "\n".join(texts) if len(texts) > 1 else texts[0]
-        if whole.isascii() and not whole.encode().translate(None, _ASCII_OK):
+        # printable range but tab, newline and carriage return (its letters and spaces are
+        # already gone from ``symbols``)
+        if not record.symbols.translate(None, _ASCII_OK):
             return ()
         out = []
         for t in record.all_turns():

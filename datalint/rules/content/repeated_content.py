@@ -142,34 +142,27 @@ class RepeatedContent(RecordRule):
 
     def check(self, record):
         out = None
-        for t in record.turns:
+        min_repeats = self.options.min_repeats
+        turns = record.turns + record.rejected if record.rejected else record.turns
+        for t in turns:
             s = t.text
             if s is None or len(s) < MIN_CHARS:
                 continue
             if t.spans is None:
-                f = self._check_text(record, t.field, s)
-                if f is not None:
+                hit = find_repeat(s, min_repeats)
+                if hit is not None:
+                    f = self._finding(record, t.field, s, hit)
                     out = [f] if out is None else out + [f]
             else:
                 for sp in t.spans:
                     if len(sp.text) >= MIN_CHARS:
-                        f = self._check_text(record, sp.field, sp.text)
-                        if f is not None:
+                        hit = find_repeat(sp.text, min_repeats)
+                        if hit is not None:
+                            f = self._finding(record, sp.field, sp.text, hit)
                             out = [f] if out is None else out + [f]
-        if record.rejected:
-            for t in record.rejected:
-                s = t.text
-                if s is not None and len(s) >= MIN_CHARS:
-                    f = self._check_text(record, t.field, s)
-                    if f is not None:
-                        out = [f] if out is None else out + [f]
         return out or ()
 
-    def _check_text(self, record, field, s):
-        opt = self.options
-        hit = find_repeat(s, opt.min_repeats)
-        if hit is None:
-            return None
+    def _finding(self, record, field, s, hit):
         unit, copies, start = hit
         shown = unit.strip()
         shown = shown if len(shown) <= 60 else shown[:60] + "…"

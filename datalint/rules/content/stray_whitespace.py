@@ -55,7 +55,11 @@ class StrayWhitespace(RecordRule):
 
     def check(self, record):
         problems = None
-        for t in record.turns:
+        any_cr = "\r" in record.all_text  # one test for the whole record
+        turns = record.turns
+        if record.rejected:
+            turns = turns + record.rejected
+        for t in turns:
             s = t.text
             if not s:
                 continue
@@ -63,20 +67,8 @@ class StrayWhitespace(RecordRule):
                 p = self._edges(record, t, s)
                 if p:
                     problems = p if problems is None else problems + p
-            if "\r" in s:
+            if any_cr and "\r" in s:
                 problems = [("cr", t.field)] if problems is None else problems + [("cr", t.field)]
-        if record.rejected:
-            for t in record.rejected:
-                s = t.text
-                if not s:
-                    continue
-                if t.role in _ANSWER_ROLES and (s[0].isspace() or s[-1].isspace()):
-                    p = self._edges(record, t, s)
-                    if p:
-                        problems = p if problems is None else problems + p
-                if "\r" in s:
-                    item = ("cr", t.field)
-                    problems = [item] if problems is None else problems + [item]
         if problems is None:
             return ()
         return (self._report(record, problems),)

@@ -141,10 +141,13 @@ class TooLong(RecordRule):
     def check(self, record):
         limit = self.options.max_tokens
         # fast path: an upper bound on the count (every token covers at least one byte, and
-        # one character is at most 4 bytes)
+        # one character is at most 4 bytes); first a looser one from the record's joined
+        # text, which the other rules share (its newlines add one character per turn)
+        n_turns = len(record.turns) + (len(record.rejected) if record.rejected else 0)
+        if len(record.all_text) + TURN_OVERHEAD * n_turns <= limit:
+            return ()
         if char_bound(record) <= limit:
             return ()
-        n_turns = len(record.turns) + (len(record.rejected) if record.rejected else 0)
         if self.tok is not None:
             n_bytes = sum(len(t.text.encode("utf-8", "surrogatepass"))
                           for t in record.all_turns() if t.text is not None)

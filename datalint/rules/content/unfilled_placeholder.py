@@ -39,6 +39,8 @@ def _quote(s: str, n: int = 40) -> str:
 
 
 def _may_match(t: str) -> bool:
+    """Whether ``t`` holds a candidate slot.  True for a text whenever it is for a part of it,
+    so it can rule out a whole record at once."""
     if "{" in t and _BRACE.search(t):
         return True
     if "[" in t and _SQUARE.search(t):
@@ -144,6 +146,8 @@ class UnfilledPlaceholder(RecordRule):
         if ps.regex is None:
             return ()
         builtin = self.builtin
+        if builtin and not _may_match(record.all_text):
+            return ()  # the whole record at once
         out = None
         turns = record.turns
         if record.rejected:
@@ -152,8 +156,7 @@ class UnfilledPlaceholder(RecordRule):
             text = t.text
             if not text:
                 continue
-            if builtin and not (("{" in text or "[" in text or "<" in text)
-                                and _may_match(text)):
+            if builtin and not _may_match(text):
                 continue
             for span in t.iter_spans():
                 f = self._check_span(record, t.role, span.field, span.text)

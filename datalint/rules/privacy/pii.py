@@ -1,6 +1,7 @@
 import re
 
 from datalint.packs import rule_patterns
+from datalint.record import symbols_of
 from datalint.rule import RecordRule
 
 # Candidate finders for the built-in pack.  Each starts with a literal character so the regex
@@ -25,10 +26,19 @@ _NOT_PERSONAL = frozenset(("git", "noreply", "no-reply", "donotreply", "do-not-r
 _FAKE_EMAIL = re.compile(r"example|sample|dummy|fake|placeholder|your|address|my_|test", re.I)
 
 
-def _many_digits(text: str) -> bool:
-    """At least seven digits, counted in C: the encoded text minus its digits."""
-    raw = text.encode("utf-8", "surrogatepass")
-    return len(raw) - len(raw.translate(None, _DIGITS)) >= 7
+def _many_digits(symbols: bytes) -> bool:
+    """At least seven digits, counted in C in a text's symbols (see ``symbols_of``)."""
+    return len(symbols) - len(symbols.translate(None, _DIGITS)) >= 7
+
+
+def _may_hold_pii(text: str, symbols: bytes | None = None) -> bool:
+    """Quick test for the built-in pack: whether ``text`` holds what every candidate of
+    :func:`_windows` needs, a character or a key prefix, or seven digits (counted in
+    ``symbols_of(text)``, made here when not given).  True for a text whenever it is for a
+    part of it, so it can rule out a whole record before its turns."""
+    return ("@" in text or "-" in text or "_" in text
+            or "eyJ" in text or "AKIA" in text or "ASIA" in text or "AIza" in text
+            or _many_digits(symbols_of(text) if symbols is None else symbols))
 
 
 def _windows(text: str, builtin: bool) -> list[tuple[int, int]] | None:
@@ -54,7 +64,7 @@ def _windows(text: str, builtin: bool) -> list[tuple[int, int]] | None:
         i = text.find("eyJ")
         cands.append((i, 4000))
     # numbers: phones, cards and SSNs have at least seven digits
-    if _many_digits(text):
+    if _many_digits(symbols_of(text)):
         if "hooks.slack" in text:
             cands.append((text.find("hooks.slack") - 10, 200))
         for m in _NUMBER.finditer(text):
@@ -173,6 +183,8 @@ class Pii(RecordRule):
         if ps.regex is None:
             return ()
         builtin = self.builtin
+        if builtin and not _may_hold_pii(record.all_text, record.symbols):
+            return ()  # the whole record at once: most records
         out = None
         turns = record.turns
         if record.rejected:
@@ -181,14 +193,8 @@ class Pii(RecordRule):
             text = t.text
             if not text:
                 continue
-            # quick test for the built-in pack (an Alpaca turn's text joins its spans): a
-            # character every candidate needs, or seven digits (counted in C)
-            if builtin and not (
-                    "@" in text or "-" in text or "_" in text or "J" in text
-                    or ("K" in text and "AKIA" in text) or ("z" in text and "AIza" in text)
-                    or ("S" in text and "ASIA" in text)
-                    or len(raw := text.encode("utf-8", "surrogatepass"))
-                    - len(raw.translate(None, _DIGITS)) >= 7):
+            # the same test per turn (an Alpaca turn's text joins its spans)
+            if builtin and not _may_hold_pii(text):
                 continue
             for span in t.iter_spans():
                 found = self._scan(span.text, t.role, span.field, builtin)

@@ -181,3 +181,50 @@ def rule_patterns(rule) -> tuple[PatternSet, bool]:
         PatternSet(load_packs().get(rule.name, []))
     home = str(builtin_pack_dir())
     return ps, all(p.source.startswith(home) for p in ps.patterns)
+
+
+class PackRuleMixin:
+    """The walk shared by the pattern-pack record rules: every turn (the rejected side of a
+    preference pair included), every span of it, with two cheap tests on the way that rule
+    out most records before any regex runs.
+
+    A rule defines ``may_match_record(record)`` and ``may_match(text)`` (prefilters, used only
+    while the rule's patterns are the built-in pack's) and ``check_span(record, turn, field,
+    text)`` returning its findings for one span (an iterable, or None)."""
+
+    def setup(self) -> None:
+        self.ps, self.builtin = rule_patterns(self)
+
+    def may_match_record(self, record) -> bool:
+        return self.may_match(record.all_text)
+
+    def may_match(self, text: str) -> bool:
+        return True
+
+    def check_span(self, record, turn, field, text):
+        raise NotImplementedError
+
+    def check(self, record):
+        if self.ps.regex is None:
+            return ()
+        builtin = self.builtin
+        if builtin and not self.may_match_record(record):
+            return ()  # the whole record at once: most records
+        out = None
+        turns = record.turns
+        if record.rejected:
+            turns = turns + record.rejected
+        for t in turns:
+            text = t.text
+            if not text:
+                continue
+            # an Alpaca turn's text joins its spans: one test covers all of them
+            if builtin and not self.may_match(text):
+                continue
+            for span in t.iter_spans():
+                found = self.check_span(record, t, span.field, span.text)
+                if found:
+                    if out is None:
+                        out = []
+                    out.extend(found)
+        return out or ()

@@ -1,4 +1,4 @@
-from datalint.packs import rule_patterns
+from datalint.packs import PackRuleMixin
 from datalint.rule import RecordRule
 
 _SP = "sentencepiece-bos-eos"
@@ -40,7 +40,7 @@ def _may_match(t: str) -> bool:
     return False
 
 
-class LeakedSpecialToken(RecordRule):
+class LeakedSpecialToken(PackRuleMixin, RecordRule):
     """A chat-template or tokenizer control token inside a turn's text.
 
     ## What it does
@@ -91,53 +91,29 @@ class LeakedSpecialToken(RecordRule):
     summary = "a chat-template or tokenizer control token inside a turn's text"
     severity = "error"
 
-    def setup(self) -> None:
-        self.ps, self.builtin = rule_patterns(self)
+    def may_match(self, text: str) -> bool:
+        return _may_match(text)
 
-    def check(self, record):
-        out = None
-        ps = self.ps
-        if ps.regex is None:
-            return ()
-        builtin = self.builtin
-        if builtin and not _may_match(record.all_text):
-            return ()  # the whole record at once
-        turns = record.turns
-        if record.rejected:
-            turns = turns + record.rejected
-        for t in turns:
-            text = t.text
-            if not text:
-                continue
-            # an Alpaca turn's text joins its spans: one test covers both
-            if builtin and not _may_match(text):
-                continue
-            for span in t.iter_spans():
-                field, text = span.field, span.text
-                found = []
-                strike = None
-                for p, m in ps.scan(text, t.role, field):
-                    if p.id == _SP:
-                        if strike is None:
-                            strike = _strike_tags(text)
-                        if strike:
-                            continue
-                    found.append((p, m.group()))
-                if not found:
+    def check_span(self, record, turn, field, text):
+        found = []
+        strike = None
+        for p, m in self.ps.scan(text, turn.role, field):
+            if p.id == _SP:
+                if strike is None:
+                    strike = _strike_tags(text)
+                if strike:
                     continue
-                p, tok = found[0]
-                distinct = {tok for _, tok in found}
-                msg = f"special token {_quote(tok.strip())} ({p.description})"
-                if len(found) > 1:
-                    more = len(found) - 1
-                    msg += f" and {more} more" + (
-                        f" ({', '.join(_quote(x.strip()) for x in sorted(distinct - {tok})[:3])})"
-                        if len(distinct) > 1 else "")
-                msg += " in the text"
-                f = self.finding(record, msg, field=field, severity=p.severity,
-                                 data={"token": tok, "pattern": p.id, "count": len(found)})
-                if out is None:
-                    out = [f]
-                else:
-                    out.append(f)
-        return out or ()
+            found.append((p, m.group()))
+        if not found:
+            return None
+        p, tok = found[0]
+        distinct = {tok for _, tok in found}
+        msg = f"special token {_quote(tok.strip())} ({p.description})"
+        if len(found) > 1:
+            more = len(found) - 1
+            msg += f" and {more} more" + (
+                f" ({', '.join(_quote(x.strip()) for x in sorted(distinct - {tok})[:3])})"
+                if len(distinct) > 1 else "")
+        msg += " in the text"
+        return (self.finding(record, msg, field=field, severity=p.severity,
+                             data={"token": tok, "pattern": p.id, "count": len(found)}),)

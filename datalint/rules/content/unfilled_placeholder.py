@@ -1,6 +1,6 @@
 import re
 
-from datalint.packs import rule_patterns
+from datalint.packs import PackRuleMixin
 from datalint.rule import RecordRule
 
 # Candidate tests, each starting with its bracket so the regex engine jumps from one bracket
@@ -88,7 +88,7 @@ class _CodeView:
         return self._codey
 
 
-class UnfilledPlaceholder(RecordRule):
+class UnfilledPlaceholder(PackRuleMixin, RecordRule):
     """A template slot left unfilled in the text: ``{{name}}``, ``[Your Name]``, ``<NAME>``.
 
     ## What it does
@@ -138,34 +138,12 @@ class UnfilledPlaceholder(RecordRule):
     summary = "a template slot such as {{name}} or [Your Name] left in the text"
     severity = "warning"
 
-    def setup(self) -> None:
-        self.ps, self.builtin = rule_patterns(self)
+    def may_match(self, text: str) -> bool:
+        return _may_match(text)
 
-    def check(self, record):
-        ps = self.ps
-        if ps.regex is None:
-            return ()
-        builtin = self.builtin
-        if builtin and not _may_match(record.all_text):
-            return ()  # the whole record at once
-        out = None
-        turns = record.turns
-        if record.rejected:
-            turns = turns + record.rejected
-        for t in turns:
-            text = t.text
-            if not text:
-                continue
-            if builtin and not _may_match(text):
-                continue
-            for span in t.iter_spans():
-                f = self._check_span(record, t.role, span.field, span.text)
-                if f is not None:
-                    if out is None:
-                        out = [f]
-                    else:
-                        out.append(f)
-        return out or ()
+    def check_span(self, record, turn, field, text):
+        f = self._check_span(record, turn.role, field, text)
+        return None if f is None else (f,)
 
     def _check_span(self, record, role, field, text):
         hits = list(self.ps.scan(text, role, field))

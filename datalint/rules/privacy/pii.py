@@ -1,6 +1,6 @@
 import re
 
-from datalint.packs import rule_patterns
+from datalint.packs import PackRuleMixin
 from datalint.record import symbols_of
 from datalint.rule import RecordRule
 
@@ -121,7 +121,7 @@ def _skip(pid: str, value: str) -> bool:
     return False
 
 
-class Pii(RecordRule):
+class Pii(PackRuleMixin, RecordRule):
     """Personal data or a secret in the text: e-mail addresses, phone numbers, card numbers,
     API keys, tokens and private keys.
 
@@ -175,34 +175,15 @@ class Pii(RecordRule):
     summary = "personal data or a secret (e-mail, phone, card number, API key) in the text"
     severity = "warning"
 
-    def setup(self) -> None:
-        self.ps, self.builtin = rule_patterns(self)
+    def may_match_record(self, record) -> bool:
+        return _may_hold_pii(record.all_text, record.symbols)
 
-    def check(self, record):
-        ps = self.ps
-        if ps.regex is None:
-            return ()
-        builtin = self.builtin
-        if builtin and not _may_hold_pii(record.all_text, record.symbols):
-            return ()  # the whole record at once: most records
-        out = None
-        turns = record.turns
-        if record.rejected:
-            turns = turns + record.rejected
-        for t in turns:
-            text = t.text
-            if not text:
-                continue
-            # the same test per turn (an Alpaca turn's text joins its spans)
-            if builtin and not _may_hold_pii(text):
-                continue
-            for span in t.iter_spans():
-                found = self._scan(span.text, t.role, span.field, builtin)
-                if found:
-                    if out is None:
-                        out = []
-                    out.extend(self._findings(record, span.field, found))
-        return out or ()
+    def may_match(self, text: str) -> bool:
+        return _may_hold_pii(text)
+
+    def check_span(self, record, turn, field, text):
+        found = self._scan(text, turn.role, field, self.builtin)
+        return self._findings(record, field, found) if found else None
 
     def _scan(self, text, role, field, builtin):
         spans = _windows(text, builtin)

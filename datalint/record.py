@@ -116,8 +116,6 @@ class Record:
     # caches of the properties below (None: not computed yet)
     _all_text: str | None = field(default=None, init=False, repr=False, compare=False)
     _symbols: bytes | None = field(default=None, init=False, repr=False, compare=False)
-    _roles: tuple[str, ...] | None = field(default=None, init=False, repr=False,
-                                           compare=False)
 
     # -- facts shared by the rules --------------------------------------------------------
     # Every record rule runs on every record, so what several of them need is computed once
@@ -145,18 +143,10 @@ class Record:
             sym = self._symbols = symbols_of(self.all_text)
         return sym
 
-    @property
-    def roles(self) -> tuple[str, ...]:
-        """The role of each of ``turns`` (not ``rejected``), in order."""
-        roles = self._roles
-        if roles is None:
-            roles = self._roles = tuple([t.role for t in self.turns])
-        return roles
-
     def forget_facts(self) -> None:
         """Drop the computed facts: a record kept after the pass need not carry its text
         twice."""
-        self._all_text = self._symbols = self._roles = None
+        self._all_text = self._symbols = None
 
     # -- identity -------------------------------------------------------------------------
     @property

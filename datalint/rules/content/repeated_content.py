@@ -58,7 +58,13 @@ def _run(s: str, pos: int, g: int) -> tuple[int, int, int]:
 def find_repeat(s: str, min_repeats: int):
     """(unit, copies, start) of a phrase repeated back to back, or None."""
     n = len(s)
-    need_hits = max(2, min(4, min_repeats - 1))
+    # min_repeats - 1 clamped to 2..4 (spelt out: min() and max() of several arguments cost
+    # more than the rest of this test)
+    need_hits = min_repeats - 1
+    if need_hits < 2:
+        need_hits = 2
+    elif need_hits > 4:
+        need_hits = 4
     # prefilter: a substring at the end of the text (where a generation loop usually runs)
     # and, in longer texts, one in the middle, must occur several times
     probe = s[n - _PROBE:]

@@ -55,7 +55,6 @@ class StrayWhitespace(RecordRule):
 
     def check(self, record):
         problems = None
-        any_cr = "\r" in record.all_text  # one test for the whole record
         turns = record.turns
         if record.rejected:
             turns = turns + record.rejected
@@ -67,7 +66,7 @@ class StrayWhitespace(RecordRule):
                 p = self._edges(record, t, s)
                 if p:
                     problems = p if problems is None else problems + p
-            if any_cr and "\r" in s:
+            if "\r" in s:
                 problems = [("cr", t.field)] if problems is None else problems + [("cr", t.field)]
         if problems is None:
             return ()

@@ -36,8 +36,11 @@ def _may_hold_pii(text: str, symbols: bytes | None = None) -> bool:
     :func:`_windows` needs, a character or a key prefix, or seven digits (counted in
     ``symbols_of(text)``, made here when not given).  True for a text whenever it is for a
     part of it, so it can rule out a whole record before its turns."""
+    # a rare letter before each key prefix: finding one character is several times
+    # cheaper than finding a word
     return ("@" in text or "-" in text or "_" in text
-            or "eyJ" in text or "AKIA" in text or "ASIA" in text or "AIza" in text
+            or ("J" in text and "eyJ" in text) or ("K" in text and "AKIA" in text)
+            or ("z" in text and "AIza" in text) or ("S" in text and "ASIA" in text)
             or _many_digits(symbols_of(text) if symbols is None else symbols))
 
 

@@ -39,9 +39,10 @@ class MissingUserTurn(RecordRule):
     severity = "error"
 
     def check(self, record):
-        if USER in record.roles:
-            return ()
         turns = record.turns
+        for t in turns:
+            if t.role == USER:
+                return ()
         if structure_skipped(record):
             return ()
         if not any(t.role == ASSISTANT for t in turns):

@@ -61,11 +61,13 @@ class UnknownRole(RecordRule):
         self.seen: dict[tuple[str, str], list] = {}  # (path, raw role) -> [count, last finding]
 
     def check(self, record):
-        # the roles of all turns at once first: a role outside the four is rare
-        rejected = record.rejected
-        if (CANONICAL.issuperset(record.roles) or _all_known(record.turns)) and (
-                not rejected or _all_known(rejected)):
-            return ()
+        for t in record.turns:
+            if t.role not in CANONICAL and t.raw_role is not None:
+                break
+        else:
+            rejected = record.rejected
+            if not rejected or all(t.role in CANONICAL or t.raw_role is None for t in rejected):
+                return ()
         return self._report(record)
 
     def _report(self, record):
@@ -106,11 +108,6 @@ class UnknownRole(RecordRule):
             if extra > 0 and last is not None:
                 last.message += f"; {extra:,} more records in this file use role {raw!r}"
         return ()
-
-
-def _all_known(turns) -> bool:
-    """No turn has a usable role outside the four (a turn without one is a layout issue)."""
-    return all(t.role in CANONICAL or t.raw_role is None for t in turns)
 
 
 def _guess(turns, i: int) -> str:

@@ -16,6 +16,7 @@ from .layouts import SUPPRESS_FIELD, LayoutMapper
 from .packs import PatternSet, load_packs
 from .readers import (DEFAULT_MAX_LINE_BYTES, InputFileError, ReaderEvent, Source, discover,
                       read_source)
+from .batch import BATCH_SIZE, Batch
 from .record import Location, Record
 from .resources import Resources
 from .report import Finding, InputError, Metric, Report, RuleError, Skipped
@@ -171,15 +172,39 @@ class Engine:
             report.errors.append(RuleError(rule.code, rule.name, f"{type(exc).__name__}: {exc}",
                                            traceback.format_exc()))
 
+        def run_batch(rules: list[RecordRule], batch: Batch, sup_at: dict | None) -> None:
+            """The record rules over one batch; a rule that raises is dropped for the rest
+            of the run (what it found before stays)."""
+            start = len(findings)
+            for rule in rules:
+                try:
+                    rule.check_batch(batch, findings)
+                except Exception as exc:  # a rule bug must not stop the others
+                    crash(rule, exc)
+            if sup_at is not None and len(findings) > start:
+                # per-record suppressions in this batch: drop what they silence
+                new = findings[start:]
+                del findings[start:]
+                for f in new:
+                    sup = sup_at.get(f.location.index)
+                    if sup is not None and f.code in sup:
+                        report.suppressed += 1
+                    else:
+                        findings.append(f)
+            for item in batch.records:
+                if kept is not None:
+                    item.forget_facts()  # kept for the dataset rules: without copies
+                    kept.append(item)
+
         for src in sources:
             active = self._rules_for(src.path)
-            # the bound ``check`` methods, looked up once per file rather than per record
-            checks = [r.check for r in record_rules if r.code in active and r.code not in crashed]
             layout_by_name = {r.name: r for r in active.values() if isinstance(r, LayoutRule)}
             reader_by_name = {r.name: r for r in active.values() if isinstance(r, ReaderRule)}
             blanket = layout_by_name.get("blanket-suppression")
             invalid_sup = layout_by_name.get("invalid-suppression")
             n_in_file = 0
+            pending: list[Record] = []
+            sup_in_batch: dict[int, frozenset[str]] | None = None
             try:
                 for item in read_source(src, max_line):
                     if type(item) is ReaderEvent:
@@ -191,8 +216,6 @@ class Engine:
                         continue
                     count += 1
                     n_in_file += 1
-                    if not n_in_file & 0x3FFF:
-                        self.progress.update(src.path, n_in_file)
                     mapper.adapt(item)
                     # --- workflows: content hashes for baseline/diff keys (datalint.baseline)
                     if self.record_hashes is not None:
@@ -215,6 +238,10 @@ class Engine:
                                 field=SUPPRESS_FIELD))
                         item.suppressed = sup
                         suppressed_at[(item.path, item.index)] = sup
+                        if sup is not None:
+                            if sup_in_batch is None:
+                                sup_in_batch = {}
+                            sup_in_batch[item.index] = sup
                     if item.issues:
                         for iss in item.issues:
                             rule = layout_by_name.get(iss.code)
@@ -222,25 +249,20 @@ class Engine:
                                 findings.append(rule.finding(item, iss.message, field=iss.field))
                             elif rule is not None:
                                 report.suppressed += 1
-                    for check in checks:
-                        try:
-                            out = check(item)
-                            if out:
-                                for f in out:
-                                    if sup is not None and f.code in sup:
-                                        report.suppressed += 1
-                                    else:
-                                        findings.append(f)
-                        except Exception as exc:  # a rule bug must not stop the others
-                            crash(check.__self__, exc)
-                            checks = [c for c in checks if c is not check]
-                    if kept is not None:
-                        item.forget_facts()  # kept for the dataset rules: without copies
-                        kept.append(item)
+                    pending.append(item)
+                    if len(pending) >= BATCH_SIZE:
+                        run_batch(self._batch_rules(record_rules, active, crashed),
+                                  Batch(pending), sup_in_batch)
+                        pending = []
+                        sup_in_batch = None
+                        self.progress.update(src.path, n_in_file)
             except InputFileError as e:
                 report.input_errors.append(InputError(e.path, e.message))
             except (OSError, MemoryError) as e:
                 report.input_errors.append(InputError(src.path, f"read failed ({e})"))
+            if pending:  # the file's last records (also those read before a read error)
+                run_batch(self._batch_rules(record_rules, active, crashed), Batch(pending),
+                          sup_in_batch)
         self.progress.done()
         report.records = count
 
@@ -271,6 +293,10 @@ class Engine:
         report.sort()
         return report
 
+
+    @staticmethod
+    def _batch_rules(record_rules: list, active: dict, crashed: set) -> list[RecordRule]:
+        return [r for r in record_rules if r.code in active and r.code not in crashed]
 
     def _resource_settings(self, dataset_rules: list, report: Report) -> dict[str, Any]:
         """What the shared resources need to know: model, cache, k, the eval records."""

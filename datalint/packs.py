@@ -185,12 +185,16 @@ def rule_patterns(rule) -> tuple[PatternSet, bool]:
 
 class PackRuleMixin:
     """The walk shared by the pattern-pack record rules: every turn (the rejected side of a
-    preference pair included), every span of it, with two cheap tests on the way that rule
-    out most records before any regex runs.
+    preference pair included), every span of it, with cheap tests on the way that rule out
+    most records before any regex runs.
 
     A rule defines ``may_match_record(record)`` and ``may_match(text)`` (prefilters, used only
-    while the rule's patterns are the built-in pack's) and ``check_span(record, turn, field,
-    text)`` returning its findings for one span (an iterable, or None)."""
+    while the rule's patterns are the built-in pack's), ``needles`` (strings, at least one of
+    which is in every record ``may_match_record`` accepts: a whole batch of records is
+    searched for them at once) and ``check_span(record, turn, field, text)`` returning its
+    findings for one span (an iterable, or None)."""
+
+    needles: tuple[str, ...] = ()
 
     def setup(self) -> None:
         self.ps, self.builtin = rule_patterns(self)
@@ -204,12 +208,32 @@ class PackRuleMixin:
     def check_span(self, record, turn, field, text):
         raise NotImplementedError
 
+    def candidates(self, batch):
+        if self.ps.regex is None:
+            return ()
+        if not self.builtin:
+            return batch.records
+        may = self.may_match_record
+        return [r for r in (batch.having(*self.needles) if self.needles else batch.records)
+                if may(r)]
+
+    def check_batch(self, batch, out) -> None:
+        # candidates() has run the record prefilter already
+        turns_of = self._check_turns
+        for record in self.candidates(batch):
+            found = turns_of(record)
+            if found:
+                out.extend(found)
+
     def check(self, record):
         if self.ps.regex is None:
             return ()
-        builtin = self.builtin
-        if builtin and not self.may_match_record(record):
+        if self.builtin and not self.may_match_record(record):
             return ()  # the whole record at once: most records
+        return self._check_turns(record)
+
+    def _check_turns(self, record):
+        builtin = self.builtin
         out = None
         turns = record.turns
         if record.rejected:

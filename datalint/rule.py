@@ -4,7 +4,9 @@ A rule is a small class with class attributes and one method:
 
 * :class:`RecordRule` — ``check(record)`` sees one record at a time in the single streaming
   pass and returns an iterable of findings (``()`` when there is nothing to say).  It may also
-  implement ``finish()`` for findings that need the whole file pass (kept bounded in memory).
+  implement ``finish()`` for findings that need the whole file pass (kept bounded in memory),
+  and ``candidates(batch)``, a cheap test over a few hundred records at once that picks the
+  ones ``check`` needs to see (:mod:`datalint.batch`).
 * :class:`DatasetRule` — ``check_dataset(dataset)`` runs once after the pass and may yield
   findings and metrics.  It declares in ``requires`` the shared resources it needs; the engine
   builds the union of what the selected rules need, once, and nothing else.
@@ -27,6 +29,7 @@ from .record import Location, Record
 from .report import Finding, Metric
 
 if TYPE_CHECKING:
+    from .batch import Batch
     from .engine import Dataset
 
 DOC_SECTIONS = ("What it does", "Why it hurts fine-tuning", "Example", "How to fix", "Options")
@@ -110,6 +113,21 @@ class Rule:
 class RecordRule(Rule):
     def check(self, record: Record) -> Iterable[Finding]:
         raise NotImplementedError
+
+    def candidates(self, batch: "Batch") -> Iterable[Record]:
+        """The records of ``batch`` that may have findings: every record unless a rule
+        knows a cheaper test over the whole batch (see :mod:`datalint.batch`).  It must
+        return a superset of the records ``check`` would report, and may only be
+        overridden by rules whose ``check`` keeps no state across records."""
+        return batch.records
+
+    def check_batch(self, batch: "Batch", out: list[Finding]) -> None:
+        """Append to ``out`` the findings of every record of ``batch``, in order."""
+        check = self.check
+        for record in self.candidates(batch):
+            found = check(record)
+            if found:
+                out.extend(found)
 
     def finish(self) -> Iterable[Finding]:
         return ()

@@ -70,6 +70,16 @@ class BoilerplateResponse(RecordRule):
     def setup(self) -> None:
         self.ps, self.builtin = rule_patterns(self)
 
+    def candidates(self, batch):
+        if self.ps.regex is None:
+            return ()
+        if not self.builtin:
+            return batch.records
+        # check's gate over the whole batch (every role: a superset)
+        found = batch.indices_matching(_GATE) | batch.indices_having(*_GATE_PHRASES)
+        records = batch.records
+        return [records[i] for i in sorted(found)]
+
     def check(self, record):
         ps = self.ps
         if ps.regex is None:

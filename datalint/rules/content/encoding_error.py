@@ -12,6 +12,7 @@ _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\u061c"
 
 _ASCII_OK = bytes(range(0x20, 0x7f)) + b"\t\n\r"
+_ASCII_OK_OR_SEP = _ASCII_OK + b"\x00"
 _ASCII_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CHARS = re.compile(f"[\ufffd{_CONTROLS}{_INVISIBLE}]")
 _MOJI_BYTES = re.compile(rb"\xc3[\x82-\xb4][\xc2\xc5\xc6\xcb\xe2]")
@@ -103,6 +104,15 @@ class EncodingError(RecordRule):
     name = "encoding-error"
     summary = "mojibake, replacement, control or invisible characters, decomposed text"
     severity = "warning"
+
+    def candidates(self, batch):
+        # the whole batch at once: its symbols hold nothing but printable ASCII, tab,
+        # newline and carriage return, and the separators
+        joined = batch.symbols_text
+        if joined is not None and not joined.translate(None, _ASCII_OK_OR_SEP):
+            return ()
+        return [r for r, sym in zip(batch.records, batch.symbols)
+                if sym.translate(None, _ASCII_OK)]
 
     def check(self, record):
         # fast path: the whole record at once; clean ASCII text has no byte outside the

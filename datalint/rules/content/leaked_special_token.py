@@ -91,6 +91,9 @@ class LeakedSpecialToken(PackRuleMixin, RecordRule):
     summary = "a chat-template or tokenizer control token inside a turn's text"
     severity = "error"
 
+    # every built-in pattern needs one of these characters (see _may_match)
+    needles = ("<", "[", "#")
+
     def may_match(self, text: str) -> bool:
         return _may_match(text)
 

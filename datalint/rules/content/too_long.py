@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 from datalint.record import ASSISTANT
@@ -7,6 +8,8 @@ from datalint.rule import RecordRule
 
 #: Tokens added per turn by a chat template (role markers, separators) in the estimate.
 TURN_OVERHEAD = 4
+_turns_of = attrgetter("turns")
+_rejected_of = attrgetter("rejected")
 
 
 def estimate_tokens(text: str) -> int:
@@ -137,6 +140,16 @@ class TooLong(RecordRule):
         if self.tok is None:
             return estimate_tokens(text)
         return len(self.tok.encode(text, add_special_tokens=False).ids)
+
+    def candidates(self, batch):
+        # the same bound as check's first test, for the whole batch: no record's text is
+        # longer than the limit less the overhead of the most turns any record has
+        records = batch.records
+        most_turns = max(map(len, map(_turns_of, records)))
+        if any(map(_rejected_of, records)):
+            most_turns += max(len(r.rejected) for r in records if r.rejected)
+        least = self.options.max_tokens - TURN_OVERHEAD * most_turns
+        return [r for r, n in zip(records, batch.text_lengths()) if n > least]
 
     def check(self, record):
         limit = self.options.max_tokens

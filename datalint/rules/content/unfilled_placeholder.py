@@ -138,6 +138,9 @@ class UnfilledPlaceholder(PackRuleMixin, RecordRule):
     summary = "a template slot such as {{name}} or [Your Name] left in the text"
     severity = "warning"
 
+    # every built-in slot starts with one of these characters (see _may_match)
+    needles = ("{", "[", "<")
+
     def may_match(self, text: str) -> bool:
         return _may_match(text)
 

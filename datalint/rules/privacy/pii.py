@@ -12,8 +12,11 @@ _UNDERSCORE = re.compile(r"_(?:(?<=hf_)|(?<=gh[pousr]_)|pat_|live_|secret_access
                          r"SECRET_ACCESS_KEY)")
 _CAPITAL_A = re.compile(r"A(?:KIA|SIA|Iza)")
 _NUMBER = re.compile(r"\d(?:\d\d[ .)-]{1,2}\d{3}|\d{3}[ -]?\d{4}|\d\d-\d\d-\d{4})")
+_NUMBER_MAX = 11  # the longest match of _NUMBER
 _PLUS = re.compile(r"\+\d")
 _DIGITS = b"0123456789"
+# ASCII digits to "0", every other byte to "x"
+_DIGITS_AS_ZERO = bytes(48 if 48 <= b <= 57 else 120 for b in range(256))
 
 _PLACEHOLDER = re.compile(r"example|sample|dummy|fake|placeholder|your|redacted|xxxx|\.\.\.|…|"
                           r"0123456|123456789|abcdef|test", re.I)
@@ -44,6 +47,35 @@ def _may_hold_pii(text: str, symbols: bytes | None = None) -> bool:
             or _many_digits(symbols_of(text) if symbols is None else symbols))
 
 
+def _number_starts(text: str):
+    """The start of each match of ``_NUMBER.finditer(text)``, in order.  In ASCII text a
+    match can only start at three digits in a row, which one translate and a byte search
+    find; the regex then runs only from there to a little past the end of those digits
+    (no match is longer than ``_NUMBER_MAX`` characters)."""
+    if not text.isascii():
+        for m in _NUMBER.finditer(text):
+            yield m.start()
+        return
+    mapped = text.encode("ascii").translate(_DIGITS_AS_ZERO)
+    find = mapped.find
+    search = _NUMBER.search
+    n = len(text)
+    pos = 0
+    while True:
+        i = find(b"000", pos)
+        if i < 0:
+            return
+        end = find(b"x", i)  # the end of this run of digits
+        if end < 0:
+            end = n
+        m = search(text, i, end + _NUMBER_MAX)
+        if m is not None and m.start() < end:
+            yield m.start()
+            pos = m.end()
+        else:
+            pos = end
+
+
 def _windows(text: str, builtin: bool) -> list[tuple[int, int]] | None:
     """Spans of text to scan: around each candidate (built-in pack), or the whole text."""
     if not builtin:
@@ -70,8 +102,8 @@ def _windows(text: str, builtin: bool) -> list[tuple[int, int]] | None:
     if _many_digits(symbols_of(text)):
         if "hooks.slack" in text:
             cands.append((text.find("hooks.slack") - 10, 200))
-        for m in _NUMBER.finditer(text):
-            cands.append((m.start() - 30, 60))
+        for start in _number_starts(text):
+            cands.append((start - 30, 60))
             if len(cands) > 200:
                 break
         if "+" in text:
@@ -177,6 +209,21 @@ class Pii(PackRuleMixin, RecordRule):
     name = "pii"
     summary = "personal data or a secret (e-mail, phone, card number, API key) in the text"
     severity = "warning"
+
+    # one of these is in every text _may_hold_pii accepts, unless it has seven digits: a
+    # character, or the rare letter of a key prefix ("eyJ", "AKIA", "AIza"), or "ASIA"
+    needles = ("@", "-", "_", "J", "K", "z", "ASIA")
+
+    def candidates(self, batch):
+        if self.ps.regex is None:
+            return ()
+        if not self.builtin:
+            return batch.records
+        found = batch.indices_having(*self.needles)
+        found.update(i for i, n in enumerate(batch.digit_counts()) if n >= 7)
+        records = batch.records
+        may = self.may_match_record
+        return [records[i] for i in sorted(found) if may(records[i])]
 
     def may_match_record(self, record) -> bool:
         return _may_hold_pii(record.all_text, record.symbols)

@@ -1,0 +1,170 @@
+"""Batches of records for the record pass.
+
+The engine hands record rules a few hundred records at a time (a :class:`Batch`) instead of
+one.  Most records are clean, and most content rules look for something rare: a ``<``, an
+``@``, a non-ASCII character.  Over a batch, that test is one C-level scan of the batch's
+joined text, which finds the few records worth a closer look, instead of one Python call
+and one scan per record and rule.
+
+A rule opts in by overriding ``RecordRule.candidates(batch)``: the records of the batch that
+*may* have findings (a superset; every other record is skipped).  The helpers below build
+such supersets from facts every rule can share, computed once per batch on first use:
+
+* :attr:`Batch.text` — every record's :attr:`~datalint.record.Record.all_text`, joined with
+  a NUL character, with each record's start offset in :attr:`Batch.starts`;
+* :meth:`Batch.having` — the records whose text holds one of some given strings;
+* :attr:`Batch.symbols` — every record's ``symbols`` (its UTF-8 text without ASCII letters
+  and spaces), made for the whole batch in one pass.
+
+A text may itself hold a NUL character (``"\\u0000"`` in JSON).  The batch then cannot tell
+where one record ends from its joined text, and :attr:`Batch.split_ok` is false: the helpers
+fall back to one test per record, with the same result.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from itertools import accumulate
+
+from .record import _LETTERS_AND_SPACE, Record
+
+#: Records per batch: enough for the joined-text scans to pay off, small enough that memory
+#: stays flat and findings come out steadily.
+BATCH_SIZE = 512
+
+_SEP = "\x00"
+_ASCII_DIGITS = b"0123456789"
+# a table keeping ASCII digits and the separator, deleting every other byte
+_NOT_DIGIT_OR_SEP = bytes(b for b in range(256) if b not in _ASCII_DIGITS and b != 0)
+
+
+class Batch:
+    """Consecutive records of one file, with facts about all of them computed at once."""
+
+    __slots__ = ("records", "_text", "_starts", "_split_ok", "_symbols_text", "_symbols",
+                 "_digits")
+
+    def __init__(self, records: list[Record]):
+        self.records = records
+        self._text: str | None = None
+        self._starts: list[int] | None = None
+        self._split_ok: bool | None = None
+        self._symbols_text: bytes | None = None
+        self._symbols: list[bytes] | None = None
+        self._digits: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    # -- joined text ----------------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        """The records' ``all_text`` joined with NUL characters."""
+        if self._text is None:
+            texts = [r.all_text for r in self.records]
+            self._text = _SEP.join(texts)
+            # start of each record's text, and one past the end (as if a separator followed)
+            self._starts = [0, *accumulate(len(t) + 1 for t in texts)]
+        return self._text
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self.text  # noqa: B018 - builds both
+        return self._starts  # type: ignore[return-value]
+
+    @property
+    def split_ok(self) -> bool:
+        """True when no record's text holds the separator, so offsets map to records."""
+        if self._split_ok is None:
+            self._split_ok = self.text.count(_SEP) == len(self.records) - 1
+        return self._split_ok
+
+    def having(self, *needles: str) -> list[Record]:
+        """The records whose ``all_text`` contains at least one of ``needles``, in order.
+
+        One ``str.find`` per hit over the joined text, then on to the next record: with
+        single characters it runs at memchr speed.  A needle must not contain the
+        separator."""
+        records = self.records
+        return [records[i] for i in sorted(self.indices_having(*needles))]
+
+    def indices_having(self, *needles: str) -> set[int]:
+        """The positions in :attr:`records` of the records :meth:`having` returns."""
+        records = self.records
+        if not self.split_ok:
+            return {i for i, r in enumerate(records) if any(n in r.all_text for n in needles)}
+        text = self.text
+        starts = self.starts
+        find = text.find
+        found: set[int] = set()
+        for needle in needles:
+            pos = find(needle)
+            while pos >= 0:
+                i = bisect_right(starts, pos) - 1
+                found.add(i)
+                pos = find(needle, starts[i + 1])
+        return found
+
+    def indices_matching(self, regex: re.Pattern) -> set[int]:
+        """The positions of the records whose ``all_text`` has a match of ``regex`` (one
+        search per hit over the joined text).  Only for patterns whose matches cannot
+        depend on what lies before a record's start or after its end but for it being a
+        separator, and that cannot match the separator."""
+        records = self.records
+        if not self.split_ok:
+            return {i for i, r in enumerate(records) if regex.search(r.all_text)}
+        text = self.text
+        starts = self.starts
+        search = regex.search
+        found: set[int] = set()
+        m = search(text)
+        while m is not None:
+            i = bisect_right(starts, m.start()) - 1
+            found.add(i)
+            m = search(text, starts[i + 1])
+        return found
+
+    def text_lengths(self) -> list[int]:
+        """``len(record.all_text)`` of each record."""
+        starts = self.starts
+        return [b - a - 1 for a, b in zip(starts, starts[1:])]
+
+    # -- symbols --------------------------------------------------------------------------
+    @property
+    def symbols_text(self) -> bytes | None:
+        """Every record's ``symbols`` joined with NUL bytes (None unless :attr:`split_ok`),
+        made with one encode and one translate for the whole batch."""
+        if self._symbols_text is None and self.split_ok:
+            self._symbols_text = self.text.encode("utf-8", "surrogatepass").translate(
+                None, _LETTERS_AND_SPACE)
+        return self._symbols_text
+
+    @property
+    def symbols(self) -> list[bytes]:
+        """Each record's ``symbols`` (see :func:`datalint.record.symbols_of`); also stored
+        on the records."""
+        if self._symbols is None:
+            records = self.records
+            joined = self.symbols_text
+            if joined is not None:
+                syms = joined.split(b"\x00")
+                for r, s in zip(records, syms):
+                    r._symbols = s
+            else:
+                syms = [r.symbols for r in records]
+            self._symbols = syms
+        return self._symbols
+
+    def digit_counts(self) -> list[int]:
+        """The number of ASCII digits in each record's text."""
+        if self._digits is None:
+            joined = self.symbols_text
+            if joined is not None:
+                self._digits = [len(d) for d in joined.translate(
+                    None, _NOT_DIGIT_OR_SEP).split(b"\x00")]
+            else:
+                self._digits = [len(s) - len(s.translate(None, _ASCII_DIGITS))
+                                for s in self.symbols]
+        return self._digits

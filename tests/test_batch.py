@@ -1,0 +1,182 @@
+"""The batch layer of the record pass (datalint.batch): joined-text facts equal their
+per-record definitions, every rule's ``candidates`` keeps each record ``check`` reports, and
+the engine's findings do not depend on where batches begin and end."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from datalint.batch import Batch
+from datalint.config import Config, merge_cli
+from datalint.engine import Engine
+from datalint.layouts import LayoutMapper
+from datalint.record import Record, symbols_of
+from datalint.rule import RecordRule
+from datalint.rules.privacy.pii import _NUMBER, _number_starts
+
+from .helpers import run, write_jsonl
+
+SETTINGS = settings(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+# pieces that trigger (or nearly trigger) the rules with a batch-level prefilter
+PIECES = [
+    "What is the capital of France?", "The capital of France is Paris.", " ", "\n", "\t",
+    "{{name}}", "{customer_name}", "[Your Name]", "[1]", "<NAME>", "<b>", "a < b", "{", "[",
+    "<|im_end|>", "[INST]", "<s>", "</s>", "### Response:", "###", "#",
+    "jane.doe@gmail.com", "@", "555-123-4567", "+1 415 555 0199", "4111 1111 1111 1111",
+    "1234567", "12 34 56 7", "sk-abcdefghijklmnopqrstuvwx1234", "ghp_" + "a1B2" * 9,
+    "AKIAIOSFODNN7EXAMPLQ", "ASIA", "AIza", "eyJhbGciOiJIUzI1NiJ9", "_", "-", "J", "K", "z",
+    "As an AI language model, I cannot help.", "I'm sorry", "I am", "AI", "s of my ",
+    "anguage model", "café", "Ã©", "\u200b", "\ufffd", "\x07", "\x00", "\ud800", "١٢٣٤٥٦٧",
+]
+text = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=8)), max_size=8).map("".join)
+turn = st.fixed_dictionaries({"role": st.sampled_from(["system", "user", "assistant", "tool"]),
+                              "content": text})
+raw = st.one_of(
+    st.fixed_dictionaries({"messages": st.lists(turn, max_size=4)}),
+    st.fixed_dictionaries({"instruction": text, "input": text, "output": text}),
+    st.fixed_dictionaries({"prompt": text, "chosen": text, "rejected": text}),
+)
+
+
+def _records(raws: list) -> list[Record]:
+    mapper = LayoutMapper()
+    out = []
+    for i, r in enumerate(raws):
+        rec = Record("data.jsonl", i + 1, i, r)
+        mapper.adapt(rec)
+        out.append(rec)
+    return out
+
+
+def _record_rules(options: dict | None = None) -> list[RecordRule]:
+    cfg = merge_cli(Config(), select=["F", "C", "R", "P"], options=options)
+    return [r for r in Engine(cfg).instances.values() if isinstance(r, RecordRule)]
+
+
+@SETTINGS
+@given(raws=st.lists(raw, min_size=1, max_size=12))
+def test_batch_facts_equal_their_per_record_definitions(raws):
+    records = _records(raws)
+    b = Batch(records)
+    texts = [r.all_text for r in records]
+    assert b.text_lengths() == [len(t) for t in texts]
+    assert b.symbols == [symbols_of(t) for t in texts]
+    assert b.digit_counts() == [sum(c in b"0123456789" for c in symbols_of(t)) for t in texts]
+    for needles in (("<",), ("{", "["), ("@", "ASIA"), ("\x07",)):
+        assert b.having(*needles) == [r for r in records if any(n in r.all_text for n in needles)]
+    rx = re.compile(r"I(?:'m| am)|anguage")
+    assert b.indices_matching(rx) == {i for i, t in enumerate(texts) if rx.search(t)}
+    assert b.split_ok == (not any("\x00" in t for t in texts))
+
+
+@SETTINGS
+@given(raws=st.lists(raw, min_size=1, max_size=12))
+def test_candidates_keep_every_record_check_reports(raws):
+    # too-long with a small limit, so that its batch bound is exercised too
+    for rule in _record_rules({"too-long": {"max-tokens": 30}}):
+        if rule.finish is not RecordRule.finish:
+            continue  # rules with state across records keep the default: every record
+        records = _records(raws)
+        b = Batch(records)
+        candidates = {r.index for r in rule.candidates(b)}
+        reported = {r.index for r in records if rule.check(r)}
+        assert reported <= candidates, rule.name
+        out: list = []
+        rule.check_batch(Batch(_records(raws)), out)
+        one_by_one = [f for r in _records(raws) for f in rule.check(r)]
+        assert [(f.location.index, f.message) for f in out] == \
+            [(f.location.index, f.message) for f in one_by_one], rule.name
+
+
+def test_candidates_skip_clean_records():
+    # the point of the batch tests: a clean record is not looked at by the gated rules
+    records = _records([{"messages": [{"role": "user", "content": "What is the capital?"},
+                                      {"role": "assistant", "content": "Paris, in France."}]}
+                        for _ in range(50)]
+                       + [{"messages": [{"role": "user", "content": "Hi {{name}}"},
+                                        {"role": "assistant", "content": "Mail a@b.co"}]}])
+    b = Batch(records)
+    by_name = {r.name: r for r in _record_rules()}
+    assert [r.index for r in by_name["unfilled-placeholder"].candidates(b)] == [50]
+    assert [r.index for r in by_name["pii"].candidates(b)] == [50]
+    assert list(by_name["leaked-special-token"].candidates(b)) == []
+    assert list(by_name["encoding-error"].candidates(b)) == []
+    assert list(by_name["boilerplate-response"].candidates(b)) == []
+    assert list(by_name["too-long"].candidates(b)) == []
+
+
+@SETTINGS
+@given(st.text(alphabet="0123456789 -.)(a+\n٣", max_size=60))
+def test_number_starts_equal_the_regex(s):
+    assert list(_number_starts(s)) == [m.start() for m in _NUMBER.finditer(s)]
+
+
+def _dataset(n: int) -> list[dict]:
+    out = []
+    for i in range(n):
+        answer = f"Answer number {i} is here."
+        if i % 97 == 5:
+            answer = "Dear {{name}}, thanks."
+        if i % 131 == 7:
+            answer = "Write to someone.real@gmail.com today."
+        rec = {"messages": [{"role": "user", "content": f"Question {i}?"},
+                            {"role": "assistant", "content": answer}]}
+        if i == 600:
+            rec["_datalint_ignore"] = ["unfilled-placeholder"]
+            rec["messages"][1]["content"] = "Hi {{name}}"
+        out.append(rec)
+    return out
+
+
+@pytest.mark.parametrize("size", [1, 7, 512])
+def test_findings_do_not_depend_on_batch_size(tmp_path, monkeypatch, size):
+    p = write_jsonl(tmp_path / "data.jsonl", _dataset(1300))
+    select = ["F", "C", "R", "P"]
+    monkeypatch.setattr("datalint.engine.BATCH_SIZE", 100_000)
+    whole = run(p, select=select)
+    monkeypatch.setattr("datalint.engine.BATCH_SIZE", size)
+    batched = run(p, select=select)
+    key = [(f.location.line, f.code, f.location.field, f.message) for f in whole.findings]
+    assert key == [(f.location.line, f.code, f.location.field, f.message)
+                   for f in batched.findings]
+    assert batched.suppressed == whole.suppressed == 1
+    assert {f.location.line for f in batched.findings if f.name == "unfilled-placeholder"} \
+        == {i + 1 for i in range(1300) if i % 97 == 5}
+    assert sum(f.name == "pii" for f in batched.findings) == len(
+        [i for i in range(1300) if i % 131 == 7])
+
+
+def test_a_text_holding_the_separator_falls_back_to_per_record_tests():
+    records = _records([{"text": "a\x00b <|im_end|>"}, {"text": "clean"}, {"text": "x@y.io"}])
+    b = Batch(records)
+    assert not b.split_ok
+    assert b.having("<") == [records[0]]
+    assert b.having("@") == [records[2]]
+    assert b.symbols == [symbols_of(r.all_text) for r in records]
+
+
+def test_a_rule_that_crashes_mid_batch_keeps_what_it_found(tmp_path, monkeypatch):
+    from datalint.rules.content.unfilled_placeholder import UnfilledPlaceholder
+
+    calls = {"n": 0}
+    real = UnfilledPlaceholder._check_turns
+
+    def flaky(self, record):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("boom")
+        return real(self, record)
+
+    monkeypatch.setattr(UnfilledPlaceholder, "_check_turns", flaky)
+    p = write_jsonl(tmp_path / "d.jsonl", _dataset(1300))
+    rep = run(p, select=["unfilled-placeholder", "pii"])
+    assert [e.name for e in rep.errors] == ["unfilled-placeholder"]
+    assert sum(f.name == "unfilled-placeholder" for f in rep.findings) == 2
+    assert sum(f.name == "pii" for f in rep.findings) == 10  # the other rule ran on
+

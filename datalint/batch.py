@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, repeat
 
 from .record import _LETTERS_AND_SPACE, Record
 
 #: Records per batch: enough for the joined-text scans to pay off, small enough that memory
 #: stays flat and findings come out steadily.
-BATCH_SIZE = 512
+BATCH_SIZE = 64
 
 _SEP = "\x00"
 _ASCII_DIGITS = b"0123456789"
@@ -62,11 +62,14 @@ class Batch:
     def text(self) -> str:
         """The records' ``all_text`` joined with NUL characters."""
         if self._text is None:
-            texts = [r.all_text for r in self.records]
+            texts = self._texts()
             self._text = _SEP.join(texts)
             # start of each record's text, and one past the end (as if a separator followed)
             self._starts = [0, *accumulate(len(t) + 1 for t in texts)]
         return self._text
+
+    def _texts(self) -> list[str]:
+        return [r.all_text for r in self.records]
 
     @property
     def starts(self) -> list[int]:
@@ -78,7 +81,8 @@ class Batch:
     def split_ok(self) -> bool:
         """True when no record's text holds the separator, so offsets map to records."""
         if self._split_ok is None:
-            self._split_ok = self.text.count(_SEP) == len(self.records) - 1
+            # one memchr per record (counting in the joined text is several times slower)
+            self._split_ok = not any(map(str.__contains__, self._texts(), repeat(_SEP)))
         return self._split_ok
 
     def having(self, *needles: str) -> list[Record]:

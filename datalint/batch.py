@@ -25,15 +25,19 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import accumulate, repeat
+from itertools import accumulate, chain, repeat
+from operator import attrgetter
 
-from .record import _LETTERS_AND_SPACE, Record
+from .record import _LETTERS_AND_SPACE, Record, Turn
 
 #: Records per batch: enough for the joined-text scans to pay off, small enough that memory
 #: stays flat and findings come out steadily.
 BATCH_SIZE = 64
 
 _SEP = "\x00"
+_turns_of = attrgetter("turns")
+_role_of = attrgetter("role")
+_MAX_SHAPES = 4096  # verdicts on role sequences a rule keeps
 _ASCII_DIGITS = b"0123456789"
 # a table keeping ASCII digits and the separator, deleting every other byte
 _NOT_DIGIT_OR_SEP = bytes(b for b in range(256) if b not in _ASCII_DIGITS and b != 0)
@@ -43,7 +47,7 @@ class Batch:
     """Consecutive records of one file, with facts about all of them computed at once."""
 
     __slots__ = ("records", "_text", "_starts", "_split_ok", "_symbols_text", "_symbols",
-                 "_digits")
+                 "_digits", "_turns", "_roles", "_shapes")
 
     def __init__(self, records: list[Record]):
         self.records = records
@@ -53,6 +57,9 @@ class Batch:
         self._symbols_text: bytes | None = None
         self._symbols: list[bytes] | None = None
         self._digits: list[int] | None = None
+        self._turns: list[Turn] | None = None
+        self._roles: list[tuple[str, ...]] | None = None
+        self._shapes: set[tuple[str, ...]] | None = None
 
     def __len__(self) -> int:
         return len(self.records)
@@ -172,3 +179,37 @@ class Batch:
                 self._digits = [len(s) - len(s.translate(None, _ASCII_DIGITS))
                                 for s in self.symbols]
         return self._digits
+
+    # -- turns ----------------------------------------------------------------------------
+    @property
+    def turns(self) -> list[Turn]:
+        """The ``turns`` of every record, one list, in order."""
+        if self._turns is None:
+            self._turns = list(chain.from_iterable(map(_turns_of, self.records)))
+        return self._turns
+
+    @property
+    def roles(self) -> list[tuple[str, ...]]:
+        """Each record's sequence of turn roles (``turns`` only)."""
+        if self._roles is None:
+            self._roles = list(map(tuple, map(map, repeat(_role_of),
+                                               map(_turns_of, self.records))))
+        return self._roles
+
+    def with_roles(self, verdicts: dict, pred) -> list[Record]:
+        """The records whose role sequence satisfies ``pred``, asked once per distinct
+        sequence (a batch usually has one or two) and remembered in ``verdicts``."""
+        if self._shapes is None:
+            self._shapes = set(self.roles)
+        flagged = set()
+        for shape in self._shapes:
+            v = verdicts.get(shape)
+            if v is None:
+                v = bool(pred(shape))
+                if len(verdicts) < _MAX_SHAPES:
+                    verdicts[shape] = v
+            if v:
+                flagged.add(shape)
+        if not flagged:
+            return []
+        return [r for r, shape in zip(self.records, self.roles) if shape in flagged]

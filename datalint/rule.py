@@ -115,10 +115,10 @@ class RecordRule(Rule):
         raise NotImplementedError
 
     def candidates(self, batch: "Batch") -> Iterable[Record]:
-        """The records of ``batch`` that may have findings: every record unless a rule
-        knows a cheaper test over the whole batch (see :mod:`datalint.batch`).  It must
-        return a superset of the records ``check`` would report, and may only be
-        overridden by rules whose ``check`` keeps no state across records."""
+        """The records of ``batch`` that may have findings, in order: every record unless
+        a rule knows a cheaper test over the whole batch (see :mod:`datalint.batch`).
+        Leaving a record out must change nothing: ``check`` would report nothing on it and
+        keep nothing from it for ``finish``."""
         return batch.records
 
     def check_batch(self, batch: "Batch", out: list[Finding]) -> None:

@@ -19,6 +19,7 @@ from datalint.rule import RecordRule
 from datalint.rules.privacy.pii import _NUMBER, _number_starts
 
 from .helpers import run, write_jsonl
+from .test_properties import record as properties_record
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -33,15 +34,36 @@ PIECES = [
     "AKIAIOSFODNN7EXAMPLQ", "ASIA", "AIza", "eyJhbGciOiJIUzI1NiJ9", "_", "-", "J", "K", "z",
     "As an AI language model, I cannot help.", "I'm sorry", "I am", "AI", "s of my ",
     "anguage model", "café", "Ã©", "\u200b", "\ufffd", "\x07", "\x00", "\ud800", "١٢٣٤٥٦٧",
+    "N/A", "...", "<No Output>", "ok", "\r\n", "\u3000", "\xa0", "```python\nx = (1,", "No input",
 ]
 text = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=8)), max_size=8).map("".join)
 turn = st.fixed_dictionaries({"role": st.sampled_from(["system", "user", "assistant", "tool"]),
                               "content": text})
+message = st.one_of(
+    turn,
+    st.fixed_dictionaries({"role": st.sampled_from(["assistant", "gpt", "narrator", "user"]),
+                           "content": text, "weight": st.sampled_from([0, 1, 0.0])}),
+    st.fixed_dictionaries({"role": st.just("assistant"), "content": st.none(),
+                           "tool_calls": st.just([{"id": "c1", "type": "function",
+                                                   "function": {"name": "f",
+                                                                "arguments": "{}"}}])}),
+    st.fixed_dictionaries({"role": st.just("tool"), "tool_call_id": st.just("c1"),
+                           "content": text}),
+)
 raw = st.one_of(
-    st.fixed_dictionaries({"messages": st.lists(turn, max_size=4)}),
+    st.fixed_dictionaries({"messages": st.lists(message, max_size=5)}),
+    st.fixed_dictionaries({"conversations": st.lists(
+        st.fixed_dictionaries({"from": st.sampled_from(["human", "gpt", "system", "bot2"]),
+                               "value": text}), max_size=4)}),
+    st.fixed_dictionaries({"text": text}),
+    st.fixed_dictionaries({"prompt": text, "completion": text}),
     st.fixed_dictionaries({"instruction": text, "input": text, "output": text}),
     st.fixed_dictionaries({"prompt": text, "chosen": text, "rejected": text}),
 )
+
+
+# with the odd shapes of the engine-level property tests (non-objects, stray fields…)
+any_raw = st.one_of(raw, raw, properties_record)
 
 
 def _records(raws: list) -> list[Record]:
@@ -75,23 +97,28 @@ def test_batch_facts_equal_their_per_record_definitions(raws):
     assert b.split_ok == (not any("\x00" in t for t in texts))
 
 
+def _key(findings) -> list:
+    return [(f.code, f.location.index, f.location.field, f.message) for f in findings]
+
+
 @SETTINGS
-@given(raws=st.lists(raw, min_size=1, max_size=12))
-def test_candidates_keep_every_record_check_reports(raws):
+@given(raws=st.lists(any_raw, min_size=1, max_size=14), size=st.integers(1, 6))
+def test_batched_rules_report_what_record_by_record_reports(raws, size):
     # too-long with a small limit, so that its batch bound is exercised too
-    for rule in _record_rules({"too-long": {"max-tokens": 30}}):
-        if rule.finish is not RecordRule.finish:
-            continue  # rules with state across records keep the default: every record
+    options = {"too-long": {"max-tokens": 30}}
+    for one, batched in zip(_record_rules(options), _record_rules(options)):
         records = _records(raws)
-        b = Batch(records)
-        candidates = {r.index for r in rule.candidates(b)}
-        reported = {r.index for r in records if rule.check(r)}
-        assert reported <= candidates, rule.name
+        by_check = [f for r in records for f in one.check(r)]
+        # what check reports is among the candidates
+        candidates = {r.index for r in batched.candidates(Batch(_records(raws)))}
+        assert {f.location.index for f in by_check} <= candidates, one.name
+        expected = by_check + list(one.finish())
+        records = _records(raws)
         out: list = []
-        rule.check_batch(Batch(_records(raws)), out)
-        one_by_one = [f for r in _records(raws) for f in rule.check(r)]
-        assert [(f.location.index, f.message) for f in out] == \
-            [(f.location.index, f.message) for f in one_by_one], rule.name
+        for i in range(0, len(records), size):
+            batched.check_batch(Batch(records[i:i + size]), out)
+        out += list(batched.finish())
+        assert _key(out) == _key(expected), one.name
 
 
 def test_candidates_skip_clean_records():

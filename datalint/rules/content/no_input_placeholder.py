@@ -1,6 +1,7 @@
 from datalint.packs import rule_patterns
 from datalint.record import USER
 from datalint.rule import RecordRule
+from operator import attrgetter
 
 #: Inputs longer than this are real content, never a "no input" placeholder.
 _MAX_LEN = 60
@@ -9,6 +10,9 @@ _MAX_LEN = 60
 def _quote(s: str, n: int = 40) -> str:
     s = s.replace("\n", "\\n")
     return f'"{s[:n]}…"' if len(s) > n else f'"{s}"'
+
+
+_layout_of = attrgetter("layout")
 
 
 class NoInputPlaceholder(RecordRule):
@@ -52,6 +56,11 @@ class NoInputPlaceholder(RecordRule):
 
     def setup(self) -> None:
         self.ps, _ = rule_patterns(self)
+
+    def candidates(self, batch):
+        if self.ps.regex is None or "alpaca" not in map(_layout_of, batch.records):
+            return ()
+        return [r for r in batch.records if r.layout == "alpaca"]
 
     def check(self, record):
         if record.layout != "alpaca" or self.ps.regex is None:

@@ -1,6 +1,10 @@
 from dataclasses import dataclass
 
 from datalint.rule import RecordRule
+from operator import attrgetter
+
+
+_layout_of = attrgetter("layout")
 
 
 class UnknownFormat(RecordRule):
@@ -41,6 +45,11 @@ class UnknownFormat(RecordRule):
 
     def setup(self) -> None:
         self.seen: dict[tuple, list] = {}  # (path, field set) -> [count, last finding]
+
+    def candidates(self, batch):
+        # only records no layout fits are counted or reported
+        return [r for r in batch.records if r.layout is None] \
+            if None in map(_layout_of, batch.records) else ()
 
     def check(self, record):
         if record.layout is not None or type(record.raw) is not dict:

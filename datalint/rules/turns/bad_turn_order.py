@@ -4,6 +4,21 @@ from datalint.rule import RecordRule
 from ._common import CANONICAL, join_problems, message_field
 
 
+_VERDICTS: dict = {}  # role sequence -> may this rule report it (see Batch.with_roles)
+
+
+def _not_plain(roles) -> bool:
+    """False for the sequences this rule never reports: system turns first, then user and
+    assistant turns taking turns, starting with the user."""
+    i = 0
+    while i < len(roles) and roles[i] == SYSTEM:
+        i += 1
+    for k, role in enumerate(roles[i:]):
+        if role != (USER if k % 2 == 0 else ASSISTANT):
+            return True
+    return False
+
+
 class BadTurnOrder(RecordRule):
     """A conversation whose turns are out of order: it opens with the assistant, has two turns
     in a row from the same side, or has a system prompt after the conversation started.
@@ -47,6 +62,9 @@ class BadTurnOrder(RecordRule):
     name = "bad-turn-order"
     summary = "turns out of order: assistant first, same side twice, late system prompt"
     severity = "warning"
+
+    def candidates(self, batch):
+        return batch.with_roles(_VERDICTS, _not_plain)
 
     def check(self, record):
         if record.issues or record.layout == "text":

@@ -4,6 +4,13 @@ from datalint.rule import RecordRule
 from ._common import message_field, structure_skipped
 
 
+_VERDICTS: dict = {}  # role sequence -> may this rule report it (see Batch.with_roles)
+
+
+def _ends_with_user(roles) -> bool:
+    return bool(roles) and roles[-1] == USER
+
+
 class EndsWithUser(RecordRule):
     """A conversation whose last turn is a user message that nobody answers.
 
@@ -36,6 +43,9 @@ class EndsWithUser(RecordRule):
     name = "ends-with-user"
     summary = "a conversation that ends with an unanswered user turn"
     severity = "warning"
+
+    def candidates(self, batch):
+        return batch.with_roles(_VERDICTS, _ends_with_user)
 
     def check(self, record):
         turns = record.turns

@@ -4,6 +4,13 @@ from datalint.rule import RecordRule
 from ._common import structure_skipped
 
 
+_VERDICTS: dict = {}  # role sequence -> may this rule report it (see Batch.with_roles)
+
+
+def _no_user(roles) -> bool:
+    return USER not in roles
+
+
 class MissingUserTurn(RecordRule):
     """A conversation with an assistant answer but no user turn at all.
 
@@ -37,6 +44,9 @@ class MissingUserTurn(RecordRule):
     name = "missing-user-turn"
     summary = "a conversation with no user turn"
     severity = "error"
+
+    def candidates(self, batch):
+        return batch.with_roles(_VERDICTS, _no_user)
 
     def check(self, record):
         turns = record.turns

@@ -2,8 +2,17 @@ from datalint.record import ASSISTANT
 from datalint.rule import RecordRule
 
 from ._common import structure_skipped
+from operator import attrgetter
 
 _LIST_FIELDS = {"chat": "messages", "sharegpt": "conversations", "preference": "chosen"}
+
+
+_VERDICTS: dict = {}  # role sequence -> may this rule report it (see Batch.with_roles)
+_weight_of = attrgetter("weight")
+
+
+def _no_assistant(roles) -> bool:
+    return ASSISTANT not in roles
 
 
 class NoAssistantTurn(RecordRule):
@@ -41,6 +50,11 @@ class NoAssistantTurn(RecordRule):
     name = "no-assistant-turn"
     summary = "a conversation with no assistant turn to learn from"
     severity = "error"
+
+    def candidates(self, batch):
+        if 0 in map(_weight_of, batch.turns):
+            return batch.records  # a weight-0 answer: look at every record
+        return batch.with_roles(_VERDICTS, _no_assistant)
 
     def check(self, record):
         for t in record.turns:

@@ -2,6 +2,15 @@ from datalint.record import ASSISTANT, TOOL
 from datalint.rule import RecordRule
 
 from ._common import join_problems, message_field, structure_skipped
+from operator import attrgetter
+
+
+_VERDICTS: dict = {}  # role sequence -> may this rule report it (see Batch.with_roles)
+_tool_calls_of = attrgetter("tool_calls")
+
+
+def _has_tool(roles) -> bool:
+    return TOOL in roles
 
 
 class ToolCallMismatch(RecordRule):
@@ -51,6 +60,11 @@ class ToolCallMismatch(RecordRule):
     name = "tool-call-mismatch"
     summary = "tool results and tool calls that do not pair up by position or id"
     severity = "error"
+
+    def candidates(self, batch):
+        if any(map(_tool_calls_of, batch.turns)):
+            return batch.records
+        return batch.with_roles(_VERDICTS, _has_tool)
 
     def check(self, record):
         turns = record.turns

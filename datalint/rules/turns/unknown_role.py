@@ -6,8 +6,17 @@ from datalint.layouts import ROLE_ALIASES
 from datalint.rule import RecordRule
 
 from ._common import CANONICAL, role_field
+from operator import attrgetter
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+_VERDICTS: dict = {}  # role sequence -> may this rule report it (see Batch.with_roles)
+_rejected_of = attrgetter("rejected")
+
+
+def _has_unknown(roles) -> bool:
+    return not CANONICAL.issuperset(roles)
 
 
 class UnknownRole(RecordRule):
@@ -59,6 +68,15 @@ class UnknownRole(RecordRule):
 
     def setup(self) -> None:
         self.seen: dict[tuple[str, str], list] = {}  # (path, raw role) -> [count, last finding]
+
+    def candidates(self, batch):
+        found = batch.with_roles(_VERDICTS, _has_unknown)
+        records = batch.records
+        if not any(map(_rejected_of, records)):
+            return found
+        flagged = {id(r) for r in found}
+        return [r for r in records if id(r) in flagged or (
+            r.rejected and not all(t.role in CANONICAL for t in r.rejected))]
 
     def check(self, record):
         for t in record.turns:

@@ -9,7 +9,7 @@ from datalint.rule import RecordRule
 # starts with the literal "I", so the engine jumps from one "I" to the next.
 _GATE = re.compile(r"I(?:(?<=AI)\b|(?<!\wI)(?:'m|’m| am| cannot| can't| can’t| can not| don't|"
                    r" don’t| do not| apologi| was trained| will not| won't))")
-_GATE_PHRASES = ("anguage model", "s of my ")
+_GATE_PHRASES = ("anguage model", "s of my ", "cutoff", "cut-off")
 
 _QUOTES = "\"'“‘«`"
 
@@ -95,8 +95,8 @@ class BoilerplateResponse(RecordRule):
             text = t.text
             if not text:
                 continue
-            if builtin and _GATE.search(text) is None and not (
-                    _GATE_PHRASES[0] in text or _GATE_PHRASES[1] in text):
+            if builtin and _GATE.search(text) is None and not any(
+                    p in text for p in _GATE_PHRASES):
                 continue
             for p, m in ps.scan(text, t.role, t.field):
                 a = m.start()

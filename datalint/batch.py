@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from itertools import accumulate, chain, repeat
-from operator import attrgetter
+from operator import add, attrgetter
 
 from .record import _LETTERS_AND_SPACE, Record, Turn
 
@@ -36,6 +36,8 @@ BATCH_SIZE = 64
 
 _SEP = "\x00"
 _turns_of = attrgetter("turns")
+_text_of = attrgetter("text")
+_rejected_of = attrgetter("rejected")
 _role_of = attrgetter("role")
 _MAX_SHAPES = 4096  # verdicts on role sequences a rule keeps
 _ASCII_DIGITS = b"0123456789"
@@ -46,11 +48,12 @@ _NOT_DIGIT_OR_SEP = bytes(b for b in range(256) if b not in _ASCII_DIGITS and b 
 class Batch:
     """Consecutive records of one file, with facts about all of them computed at once."""
 
-    __slots__ = ("records", "_text", "_starts", "_split_ok", "_symbols_text", "_symbols",
-                 "_digits", "_turns", "_roles", "_shapes")
+    __slots__ = ("records", "_all_texts", "_text", "_starts", "_split_ok", "_symbols_text",
+                 "_symbols", "_digits", "_turns", "_roles", "_shapes")
 
     def __init__(self, records: list[Record]):
         self.records = records
+        self._all_texts: list[str] | None = None
         self._text: str | None = None
         self._starts: list[int] | None = None
         self._split_ok: bool | None = None
@@ -72,11 +75,22 @@ class Batch:
             texts = self._texts()
             self._text = _SEP.join(texts)
             # start of each record's text, and one past the end (as if a separator followed)
-            self._starts = [0, *accumulate(len(t) + 1 for t in texts)]
+            self._starts = [0, *accumulate(map(add, map(len, texts), repeat(1)))]
         return self._text
 
     def _texts(self) -> list[str]:
-        return [r.all_text for r in self.records]
+        """Each record's ``all_text``, joined here in C for the usual records without a
+        rejected side (the records' own cache is left alone: most never need it)."""
+        texts = self._all_texts
+        if texts is None:
+            records = self.records
+            if any(map(_rejected_of, records)):
+                texts = [r.all_text for r in records]
+            else:
+                texts = list(map("\n".join, map(filter, repeat(None), map(
+                    map, repeat(_text_of), map(_turns_of, records)))))
+            self._all_texts = texts
+        return texts
 
     @property
     def starts(self) -> list[int]:

@@ -55,16 +55,15 @@ def _run(s: str, pos: int, g: int) -> tuple[int, int, int]:
     return a, (b - a) // g, g
 
 
+def _need_hits(min_repeats: int) -> int:
+    """Occurrences of a probe the prefilter asks for: ``min_repeats - 1``, from 2 to 4."""
+    return max(2, min(4, min_repeats - 1))
+
+
 def find_repeat(s: str, min_repeats: int):
     """(unit, copies, start) of a phrase repeated back to back, or None."""
     n = len(s)
-    # min_repeats - 1 clamped to 2..4 (spelt out: min() and max() of several arguments cost
-    # more than the rest of this test)
-    need_hits = min_repeats - 1
-    if need_hits < 2:
-        need_hits = 2
-    elif need_hits > 4:
-        need_hits = 4
+    need_hits = _need_hits(min_repeats)
     # prefilter: a substring at the end of the text (where a generation loop usually runs)
     # and, in longer texts, one in the middle, must occur several times
     probe = s[n - _PROBE:]
@@ -146,15 +145,22 @@ class RepeatedContent(RecordRule):
     class Options:
         min_repeats: int = 5
 
+    def setup(self) -> None:
+        self.need_hits = _need_hits(self.options.min_repeats)
+
     def check(self, record):
         out = None
         min_repeats = self.options.min_repeats
+        need_hits = self.need_hits
         turns = record.turns + record.rejected if record.rejected else record.turns
         for t in turns:
             s = t.text
             if s is None or len(s) < MIN_CHARS:
                 continue
             if t.spans is None:
+                n = len(s)
+                if n < _MID_PROBE_CHARS and s.count(s[n - _PROBE:]) < need_hits:
+                    continue  # find_repeat's first test, without the call: most turns
                 hit = find_repeat(s, min_repeats)
                 if hit is not None:
                     f = self._finding(record, t.field, s, hit)

@@ -22,13 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .record import ASSISTANT, SYSTEM, TOOL, USER, Record, Span, Turn
-
-#: The reserved field for per-record suppression.
-SUPPRESS_FIELD = "_datalint_ignore"
-
-#: Fields looked at for a record's own id.
-ID_FIELDS = ("id", "_id", "uuid", "idx", "conversation_id", "question_id", "example_id")
+from .record import (ASSISTANT, ID_FIELDS, SUPPRESS_FIELD, SYSTEM, TOOL, USER,  # noqa: F401
+                     Record, Span, Turn)
 
 ROLE_ALIASES: dict[str, str] = {
     "system": SYSTEM,
@@ -143,18 +138,11 @@ class LayoutMapper:
                     keys = ", ".join(sorted(str(k) for k in raw)[:8]) or "no fields"
                     rec.add_issue("unknown-format", None,
                                   f"no known layout fits this record (fields: {keys})")
-        # metadata and id: everything the layout did not consume
-        if len(raw) > 1 or not used:
-            meta = raw.copy()  # copied and popped in C: cheaper than a comprehension
-            for k in used:
-                meta.pop(k, None)
-            meta.pop(SUPPRESS_FIELD, None)
-            rec.meta = meta
-            for k in ID_FIELDS:
-                v = meta.get(k)
-                if v is not None and isinstance(v, (str, int)) and not isinstance(v, bool):
-                    rec.explicit_id = str(v)
-                    break
+        # metadata and id: everything the layout did not consume, made from the raw fields
+        # when first asked for (from the renamed ones now, when fields are mapped)
+        rec.consumed = used
+        if raw is not rec.raw:
+            rec.meta = {k: v for k, v in raw.items() if k not in used and k != SUPPRESS_FIELD}
 
     # -- helpers --------------------------------------------------------------------------
     def _rename(self, raw: dict) -> dict:

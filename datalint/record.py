@@ -19,6 +19,14 @@ ASSISTANT = "assistant"
 TOOL = "tool"
 CANONICAL_ROLES = (SYSTEM, USER, ASSISTANT, TOOL)
 
+#: The reserved field for per-record suppression.
+SUPPRESS_FIELD = "_datalint_ignore"
+
+#: Fields looked at for a record's own id.
+ID_FIELDS = ("id", "_id", "uuid", "idx", "conversation_id", "question_id", "example_id")
+
+_UNSET = object()
+
 
 @dataclass(slots=True)
 class Location:
@@ -109,11 +117,13 @@ class Record:
     layout: str | None = None
     turns: list[Turn] = field(default_factory=list)
     rejected: list[Turn] | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
     issues: list[Issue] | None = None
     suppressed: frozenset[str] | None = None
-    explicit_id: str | None = None
+    #: the fields of ``raw`` the layout turned into turns (None: not mapped)
+    consumed: tuple[str, ...] | None = None
     # caches of the properties below (None: not computed yet)
+    _meta: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _explicit_id: Any = field(default=_UNSET, init=False, repr=False, compare=False)
     _all_text: str | None = field(default=None, init=False, repr=False, compare=False)
     _symbols: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -147,6 +157,43 @@ class Record:
         """Drop the computed facts: a record kept after the pass need not carry its text
         twice."""
         self._all_text = self._symbols = None
+
+    # -- metadata -------------------------------------------------------------------------
+    # Made on first use: most records never need them (a finding's location does).
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The record's own fields that its layout did not consume (author, source, id…)."""
+        meta = self._meta
+        if meta is None:
+            raw = self.raw
+            if type(raw) is not dict or self.consumed is None:
+                meta = {}
+            else:
+                meta = raw.copy()  # copied and popped in C: cheaper than a comprehension
+                for k in self.consumed:
+                    meta.pop(k, None)
+                meta.pop(SUPPRESS_FIELD, None)
+            self._meta = meta
+        return meta
+
+    @meta.setter
+    def meta(self, value: dict[str, Any]) -> None:
+        self._meta = value
+
+    @property
+    def explicit_id(self) -> str | None:
+        """The record's own id field (the first of ``ID_FIELDS`` it has), if any."""
+        found = self._explicit_id
+        if found is _UNSET:
+            found = None
+            meta = self.meta
+            for k in ID_FIELDS:
+                v = meta.get(k)
+                if v is not None and isinstance(v, (str, int)) and not isinstance(v, bool):
+                    found = str(v)
+                    break
+            self._explicit_id = found
+        return found
 
     # -- identity -------------------------------------------------------------------------
     @property

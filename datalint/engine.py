@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 import time
 import traceback
+from collections import Counter
+from operator import attrgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -21,6 +23,8 @@ from .record import Location, Record
 from .resources import Resources
 from .report import Finding, InputError, Metric, Report, RuleError, Skipped
 from .rule import DatasetRule, LayoutRule, ReaderRule, RecordRule, Rule
+
+_layout_of = attrgetter("layout")
 
 
 class RunContext:
@@ -166,6 +170,8 @@ class Engine:
         suppressed_at: dict[tuple[str, int], frozenset[str]] = {}
         crashed: set[str] = set()
         count = 0
+        adapt = mapper.adapt
+        record_hashes = self.record_hashes
 
         def crash(rule: Rule, exc: BaseException) -> None:
             crashed.add(rule.code)
@@ -175,6 +181,7 @@ class Engine:
         def run_batch(rules: list[RecordRule], batch: Batch, sup_at: dict | None) -> None:
             """The record rules over one batch; a rule that raises is dropped for the rest
             of the run (what it found before stays)."""
+            nonlocal count
             start = len(findings)
             for rule in rules:
                 try:
@@ -191,10 +198,15 @@ class Engine:
                         report.suppressed += 1
                     else:
                         findings.append(f)
-            for item in batch.records:
-                if kept is not None:
+            records = batch.records
+            count += len(records)
+            for layout, n in Counter(map(_layout_of, records)).items():
+                if layout:
+                    layouts[layout] = layouts.get(layout, 0) + n
+            if kept is not None:
+                for item in records:
                     item.forget_facts()  # kept for the dataset rules: without copies
-                    kept.append(item)
+                kept.extend(records)
 
         for src in sources:
             active = self._rules_for(src.path)
@@ -214,15 +226,11 @@ class Engine:
                                 item.path, item.line, item.index, None, None),
                                 severity=item.severity))
                         continue
-                    count += 1
-                    n_in_file += 1
-                    mapper.adapt(item)
+                    adapt(item)
                     # --- workflows: content hashes for baseline/diff keys (datalint.baseline)
-                    if self.record_hashes is not None:
-                        self.record_hashes[(item.path, item.index)] = item.content_hash()
+                    if record_hashes is not None:
+                        record_hashes[(item.path, item.index)] = item.content_hash()
                     # --- end workflows
-                    if item.layout:
-                        layouts[item.layout] = layouts.get(item.layout, 0) + 1
                     raw = item.raw
                     sup = None
                     if type(raw) is dict and SUPPRESS_FIELD in raw:
@@ -251,6 +259,7 @@ class Engine:
                                 report.suppressed += 1
                     pending.append(item)
                     if len(pending) >= BATCH_SIZE:
+                        n_in_file += len(pending)
                         run_batch(self._batch_rules(record_rules, active, crashed),
                                   Batch(pending), sup_in_batch)
                         pending = []
@@ -261,6 +270,7 @@ class Engine:
             except (OSError, MemoryError) as e:
                 report.input_errors.append(InputError(src.path, f"read failed ({e})"))
             if pending:  # the file's last records (also those read before a read error)
+                n_in_file += len(pending)
                 run_batch(self._batch_rules(record_rules, active, crashed), Batch(pending),
                           sup_in_batch)
         self.progress.done()

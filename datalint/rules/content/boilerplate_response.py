@@ -10,6 +10,8 @@ from datalint.rule import RecordRule
 _GATE = re.compile(r"I(?:(?<=AI)\b|(?<!\wI)(?:'m|’m| am| cannot| can't| can’t| can not| don't|"
                    r" don’t| do not| apologi| was trained| will not| won't))")
 _GATE_PHRASES = ("anguage model", "s of my ", "cutoff", "cut-off")
+# the same over a whole batch, with one search for both spellings of "cutoff"
+_BATCH_PHRASES = ("anguage model", "s of my ", "cut")
 
 _QUOTES = "\"'“‘«`"
 
@@ -76,7 +78,7 @@ class BoilerplateResponse(RecordRule):
         if not self.builtin:
             return batch.records
         # check's gate over the whole batch (every role: a superset)
-        found = batch.indices_matching(_GATE) | batch.indices_having(*_GATE_PHRASES)
+        found = batch.indices_matching(_GATE) | batch.indices_having(*_BATCH_PHRASES)
         records = batch.records
         return [records[i] for i in sorted(found)]
 

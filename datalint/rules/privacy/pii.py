@@ -29,6 +29,19 @@ _NOT_PERSONAL = frozenset(("git", "noreply", "no-reply", "donotreply", "do-not-r
 _FAKE_EMAIL = re.compile(r"example|sample|dummy|fake|placeholder|your|address|my_|test", re.I)
 
 
+_last = [None, b""]  # the last text _symbols saw, and its symbols
+
+
+def _symbols(text: str) -> bytes:
+    """``symbols_of(text)``, remembered for the last text: a turn is tested by the prefilter
+    and then scanned, both asking for the same text's symbols."""
+    if text is _last[0]:
+        return _last[1]
+    sym = symbols_of(text)
+    _last[0], _last[1] = text, sym
+    return sym
+
+
 def _many_digits(symbols: bytes) -> bool:
     """At least seven digits, counted in C in a text's symbols (see ``symbols_of``)."""
     return len(symbols) - len(symbols.translate(None, _DIGITS)) >= 7
@@ -44,7 +57,7 @@ def _may_hold_pii(text: str, symbols: bytes | None = None) -> bool:
     return ("@" in text or "-" in text or "_" in text
             or ("J" in text and "eyJ" in text) or ("K" in text and "AKIA" in text)
             or ("z" in text and "AIza" in text) or ("S" in text and "ASIA" in text)
-            or _many_digits(symbols_of(text) if symbols is None else symbols))
+            or _many_digits(_symbols(text) if symbols is None else symbols))
 
 
 def _number_starts(text: str):
@@ -99,7 +112,7 @@ def _windows(text: str, builtin: bool) -> list[tuple[int, int]] | None:
         i = text.find("eyJ")
         cands.append((i, 4000))
     # numbers: phones, cards and SSNs have at least seven digits
-    if _many_digits(symbols_of(text)):
+    if _many_digits(_symbols(text)):
         if "hooks.slack" in text:
             cands.append((text.find("hooks.slack") - 10, 200))
         for start in _number_starts(text):

@@ -29,19 +29,6 @@ _NOT_PERSONAL = frozenset(("git", "noreply", "no-reply", "donotreply", "do-not-r
 _FAKE_EMAIL = re.compile(r"example|sample|dummy|fake|placeholder|your|address|my_|test", re.I)
 
 
-_last = [None, b""]  # the last text _symbols saw, and its symbols
-
-
-def _symbols(text: str) -> bytes:
-    """``symbols_of(text)``, remembered for the last text: a turn is tested by the prefilter
-    and then scanned, both asking for the same text's symbols."""
-    if text is _last[0]:
-        return _last[1]
-    sym = symbols_of(text)
-    _last[0], _last[1] = text, sym
-    return sym
-
-
 def _many_digits(symbols: bytes) -> bool:
     """At least seven digits, counted in C in a text's symbols (see ``symbols_of``)."""
     return len(symbols) - len(symbols.translate(None, _DIGITS)) >= 7
@@ -52,24 +39,34 @@ def _may_hold_pii(text: str, symbols: bytes | None = None) -> bool:
     :func:`_windows` needs, a character or a key prefix, or seven digits (counted in
     ``symbols_of(text)``, made here when not given).  True for a text whenever it is for a
     part of it, so it can rule out a whole record before its turns."""
+    return _has_key_chars(text) or _many_digits(symbols_of(text) if symbols is None
+                                                else symbols)
+
+
+def _has_key_chars(text: str) -> bool:
+    """The part of :func:`_may_hold_pii` that is not about digits."""
     # a rare letter before each key prefix: finding one character is several times
     # cheaper than finding a word
     return ("@" in text or "-" in text or "_" in text
             or ("J" in text and "eyJ" in text) or ("K" in text and "AKIA" in text)
-            or ("z" in text and "AIza" in text) or ("S" in text and "ASIA" in text)
-            or _many_digits(_symbols(text) if symbols is None else symbols))
+            or ("z" in text and "AIza" in text) or ("S" in text and "ASIA" in text))
 
 
-def _number_starts(text: str):
-    """The start of each match of ``_NUMBER.finditer(text)``, in order.  In ASCII text a
-    match can only start at three digits in a row, which one translate and a byte search
-    find; the regex then runs only from there to a little past the end of those digits
-    (no match is longer than ``_NUMBER_MAX`` characters)."""
-    if not text.isascii():
+def _digit_map(text: str) -> bytes | None:
+    """An ASCII text with each digit as "0" and every other character as "x" (None for
+    other texts)."""
+    return text.encode("ascii").translate(_DIGITS_AS_ZERO) if text.isascii() else None
+
+
+def _number_starts(text: str, mapped: bytes | None):
+    """The start of each match of ``_NUMBER.finditer(text)``, in order, given
+    ``_digit_map(text)``.  In ASCII text a match can only start at three digits in a row,
+    which a byte search finds; the regex then runs only from there to a little past the end
+    of those digits (no match is longer than ``_NUMBER_MAX`` characters)."""
+    if mapped is None:
         for m in _NUMBER.finditer(text):
             yield m.start()
         return
-    mapped = text.encode("ascii").translate(_DIGITS_AS_ZERO)
     find = mapped.find
     search = _NUMBER.search
     n = len(text)
@@ -112,10 +109,11 @@ def _windows(text: str, builtin: bool) -> list[tuple[int, int]] | None:
         i = text.find("eyJ")
         cands.append((i, 4000))
     # numbers: phones, cards and SSNs have at least seven digits
-    if _many_digits(_symbols(text)):
+    mapped = _digit_map(text)
+    if (mapped.count(b"0") >= 7) if mapped is not None else _many_digits(symbols_of(text)):
         if "hooks.slack" in text:
             cands.append((text.find("hooks.slack") - 10, 200))
-        for start in _number_starts(text):
+        for start in _number_starts(text, mapped):
             cands.append((start - 30, 60))
             if len(cands) > 200:
                 break
@@ -232,17 +230,21 @@ class Pii(PackRuleMixin, RecordRule):
             return ()
         if not self.builtin:
             return batch.records
-        found = batch.indices_having(*self.needles)
-        found.update(i for i, n in enumerate(batch.digit_counts()) if n >= 7)
+        # _may_hold_pii by parts: seven digits (counted for the whole batch), or one of
+        # the needles and then the exact character tests
+        found = {i for i, n in enumerate(batch.digit_counts()) if n >= 7}
+        texts = batch.texts
+        found.update(i for i in batch.indices_having(*self.needles)
+                     if i not in found and _has_key_chars(texts[i]))
         records = batch.records
-        may = self.may_match_record
-        return [records[i] for i in sorted(found) if may(records[i])]
+        return [records[i] for i in sorted(found)]
 
     def may_match_record(self, record) -> bool:
         return _may_hold_pii(record.all_text, record.symbols)
 
     def may_match(self, text: str) -> bool:
-        return _may_hold_pii(text)
+        # no turn-level test: _windows makes the same tests on each span before any regex
+        return True
 
     def check_span(self, record, turn, field, text):
         found = self._scan(text, turn.role, field, self.builtin)

@@ -53,7 +53,19 @@ class StrayWhitespace(RecordRule):
     summary = "answers with leading/trailing whitespace, or \\r\\n line endings"
     severity = "info"
 
+    def check_batch(self, batch, out) -> None:
+        # one search for a carriage return in the whole batch instead of one per turn
+        check = self._check
+        any_cr = "\r" in batch.text
+        for record in batch.records:
+            found = check(record, any_cr)
+            if found:
+                out.extend(found)
+
     def check(self, record):
+        return self._check(record, True)
+
+    def _check(self, record, any_cr: bool):
         problems = None
         turns = record.turns
         if record.rejected:
@@ -66,7 +78,7 @@ class StrayWhitespace(RecordRule):
                 p = self._edges(record, t, s)
                 if p:
                     problems = p if problems is None else problems + p
-            if "\r" in s:
+            if any_cr and "\r" in s:
                 problems = [("cr", t.field)] if problems is None else problems + [("cr", t.field)]
         if problems is None:
             return ()

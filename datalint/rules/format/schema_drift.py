@@ -1,10 +1,17 @@
+from collections import Counter
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import attrgetter
 
 from datalint.layouts import SUPPRESS_FIELD
 from datalint.rule import RecordRule
 
 _TYPE_NAMES = {str: "string", int: "number", float: "number", bool: "boolean", list: "array",
                dict: "object", type(None): "null"}
+
+
+_MAX_SIGNATURES = 5000  # distinct field/type signatures kept per file
+_raw_of = attrgetter("raw")
 
 
 class SchemaDrift(RecordRule):
@@ -52,6 +59,37 @@ class SchemaDrift(RecordRule):
         self.files: dict[str, dict[tuple, list]] = {}
         self.counts: dict[str, int] = {}
 
+    def check_batch(self, batch, out) -> None:
+        # what check() does record by record, with the signatures built and counted in C;
+        # the first batch of a file, a record that is not an object, or a file near the
+        # signature cap go record by record
+        records = batch.records
+        path = records[0].path
+        per = self.files.get(path)
+        raws = list(map(_raw_of, records))
+        if per is None or records[-1].path != path or set(map(type, raws)) != {dict}:
+            return super().check_batch(batch, out)
+        sigs = list(zip(map(tuple, raws),
+                        map(tuple, map(map, repeat(type), map(dict.values, raws)))))
+        counts = Counter(sigs)
+        if len(per) + len(counts) > _MAX_SIGNATURES:
+            return super().check_batch(batch, out)
+        self.counts[path] += len(records)
+        most = self.options.max_per_field
+        short = set()  # signatures with room for more locations
+        for sig, k in counts.items():
+            entry = per.get(sig)
+            if entry is None:
+                entry = per[sig] = [0, []]
+            entry[0] += k
+            if len(entry[1]) < most:
+                short.add(sig)
+        if short:
+            for r, sig in compress(zip(records, sigs), map(short.__contains__, sigs)):
+                locs = per[sig][1]
+                if len(locs) < most:
+                    locs.append(r.location())
+
     def check(self, record):
         raw = record.raw
         if type(raw) is not dict:
@@ -66,7 +104,7 @@ class SchemaDrift(RecordRule):
         self.counts[path] += 1
         entry = per.get(sig)
         if entry is None:
-            if len(per) < 5000:
+            if len(per) < _MAX_SIGNATURES:
                 per[sig] = [1, [record.location()]]
         else:
             entry[0] += 1

@@ -7,18 +7,18 @@ import sys
 import time
 import traceback
 from collections import Counter
-from operator import attrgetter
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import registry
+from .batch import BATCH_SIZE, Batch
 from .config import Config, build_options
 from .layouts import SUPPRESS_FIELD, LayoutMapper
 from .packs import PatternSet, load_packs
 from .readers import (DEFAULT_MAX_LINE_BYTES, InputFileError, ReaderEvent, Source, discover,
                       read_source)
-from .batch import BATCH_SIZE, Batch
 from .record import Location, Record
 from .resources import Resources
 from .report import Finding, InputError, Metric, Report, RuleError, Skipped
@@ -178,12 +178,13 @@ class Engine:
             report.errors.append(RuleError(rule.code, rule.name, f"{type(exc).__name__}: {exc}",
                                            traceback.format_exc()))
 
-        def run_batch(rules: list[RecordRule], batch: Batch, sup_at: dict | None) -> None:
-            """The record rules over one batch; a rule that raises is dropped for the rest
-            of the run (what it found before stays)."""
+        def run_batch(records: list[Record], active: dict, sup_at: dict | None) -> None:
+            """The file's active record rules over one batch; a rule that raises is dropped
+            for the rest of the run (what it found before stays)."""
             nonlocal count
+            batch = Batch(records)
             start = len(findings)
-            for rule in rules:
+            for rule in [r for r in record_rules if r.code in active and r.code not in crashed]:
                 try:
                     rule.check_batch(batch, findings)
                 except Exception as exc:  # a rule bug must not stop the others
@@ -198,7 +199,6 @@ class Engine:
                         report.suppressed += 1
                     else:
                         findings.append(f)
-            records = batch.records
             count += len(records)
             for layout, n in Counter(map(_layout_of, records)).items():
                 if layout:
@@ -214,7 +214,7 @@ class Engine:
             reader_by_name = {r.name: r for r in active.values() if isinstance(r, ReaderRule)}
             blanket = layout_by_name.get("blanket-suppression")
             invalid_sup = layout_by_name.get("invalid-suppression")
-            n_in_file = 0
+            first = count  # records before this file
             pending: list[Record] = []
             sup_in_batch: dict[int, frozenset[str]] | None = None
             try:
@@ -259,20 +259,16 @@ class Engine:
                                 report.suppressed += 1
                     pending.append(item)
                     if len(pending) >= BATCH_SIZE:
-                        n_in_file += len(pending)
-                        run_batch(self._batch_rules(record_rules, active, crashed),
-                                  Batch(pending), sup_in_batch)
+                        run_batch(pending, active, sup_in_batch)
                         pending = []
                         sup_in_batch = None
-                        self.progress.update(src.path, n_in_file)
+                        self.progress.update(src.path, count - first)
             except InputFileError as e:
                 report.input_errors.append(InputError(e.path, e.message))
             except (OSError, MemoryError) as e:
                 report.input_errors.append(InputError(src.path, f"read failed ({e})"))
             if pending:  # the file's last records (also those read before a read error)
-                n_in_file += len(pending)
-                run_batch(self._batch_rules(record_rules, active, crashed), Batch(pending),
-                          sup_in_batch)
+                run_batch(pending, active, sup_in_batch)
         self.progress.done()
         report.records = count
 
@@ -302,11 +298,6 @@ class Engine:
                 crash(rule, exc)
         report.sort()
         return report
-
-
-    @staticmethod
-    def _batch_rules(record_rules: list, active: dict, crashed: set) -> list[RecordRule]:
-        return [r for r in record_rules if r.code in active and r.code not in crashed]
 
     def _resource_settings(self, dataset_rules: list, report: Report) -> dict[str, Any]:
         """What the shared resources need to know: model, cache, k, the eval records."""

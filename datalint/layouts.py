@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .record import (ASSISTANT, ID_FIELDS, SUPPRESS_FIELD, SYSTEM, TOOL, USER,  # noqa: F401
-                     Record, Span, Turn)
+from .record import ASSISTANT, SUPPRESS_FIELD, SYSTEM, TOOL, USER, Record, Span, Turn
 
 ROLE_ALIASES: dict[str, str] = {
     "system": SYSTEM,

@@ -5,7 +5,7 @@ A rule is a small class with class attributes and one method:
 * :class:`RecordRule` — ``check(record)`` sees one record at a time in the single streaming
   pass and returns an iterable of findings (``()`` when there is nothing to say).  It may also
   implement ``finish()`` for findings that need the whole file pass (kept bounded in memory),
-  and ``candidates(batch)``, a cheap test over a few hundred records at once that picks the
+  and ``candidates(batch)``, a cheap test over a few dozen records at once that picks the
   ones ``check`` needs to see (:mod:`datalint.batch`).
 * :class:`DatasetRule` — ``check_dataset(dataset)`` runs once after the pass and may yield
   findings and metrics.  It declares in ``requires`` the shared resources it needs; the engine

@@ -30,7 +30,7 @@ from bisect import bisect_right
 from itertools import accumulate, chain, repeat
 from operator import add, attrgetter
 
-from .record import _LETTERS_AND_SPACE, Record, Turn
+from .record import _LETTERS_AND_SPACE, Record, Turn, _text_of
 
 #: Records per batch: enough for the joined-text scans to pay off, few enough that what a
 #: batch's records hold stays in the processor's cache while rule after rule goes over them
@@ -39,9 +39,9 @@ BATCH_SIZE = 64
 
 _SEP = "\x00"
 _turns_of = attrgetter("turns")
-_text_of = attrgetter("text")
 _rejected_of = attrgetter("rejected")
 _role_of = attrgetter("role")
+_layout_of = attrgetter("layout")
 _MAX_SHAPES = 4096  # verdicts on role sequences a rule keeps
 _ASCII_DIGITS = b"0123456789"
 # a table keeping ASCII digits and the separator, deleting every other byte
@@ -66,9 +66,6 @@ class Batch:
         self._turns: list[Turn] | None = None
         self._roles: list[tuple[str, ...]] | None = None
         self._shapes: set[tuple[str, ...]] | None = None
-
-    def __len__(self) -> int:
-        return len(self.records)
 
     # -- joined text ----------------------------------------------------------------------
     @property
@@ -200,6 +197,12 @@ class Batch:
                 self._digits = [len(s) - len(s.translate(None, _ASCII_DIGITS))
                                 for s in self.symbols]
         return self._digits
+
+    def with_layout(self, layout: str | None) -> list[Record]:
+        """The records mapped to ``layout`` (None: no layout fit them)."""
+        if layout not in map(_layout_of, self.records):
+            return []
+        return [r for r in self.records if r.layout == layout]
 
     # -- turns ----------------------------------------------------------------------------
     @property

@@ -1,7 +1,6 @@
 from datalint.packs import rule_patterns
 from datalint.record import USER
 from datalint.rule import RecordRule
-from operator import attrgetter
 
 #: Inputs longer than this are real content, never a "no input" placeholder.
 _MAX_LEN = 60
@@ -12,7 +11,6 @@ def _quote(s: str, n: int = 40) -> str:
     return f'"{s[:n]}…"' if len(s) > n else f'"{s}"'
 
 
-_layout_of = attrgetter("layout")
 
 
 class NoInputPlaceholder(RecordRule):
@@ -58,9 +56,7 @@ class NoInputPlaceholder(RecordRule):
         self.ps, _ = rule_patterns(self)
 
     def candidates(self, batch):
-        if self.ps.regex is None or "alpaca" not in map(_layout_of, batch.records):
-            return ()
-        return [r for r in batch.records if r.layout == "alpaca"]
+        return batch.with_layout("alpaca") if self.ps.regex is not None else ()
 
     def check(self, record):
         if record.layout != "alpaca" or self.ps.regex is None:

@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from operator import attrgetter, sub
+from operator import attrgetter
 from pathlib import Path
 
 from datalint.record import ASSISTANT
@@ -149,10 +149,10 @@ class TooLong(RecordRule):
         if any(map(_rejected_of, records)):
             most_turns += max(len(r.rejected) for r in records if r.rejected)
         least = self.options.max_tokens - TURN_OVERHEAD * most_turns
-        starts = batch.starts  # record i's text is starts[i + 1] - starts[i] - 1 long
-        if max(map(sub, starts[1:], starts)) - 1 <= least:
+        lengths = batch.text_lengths()
+        if max(lengths) <= least:
             return ()
-        return [r for r, n in zip(records, batch.text_lengths()) if n > least]
+        return [r for r, n in zip(records, lengths) if n > least]
 
     def check(self, record):
         limit = self.options.max_tokens

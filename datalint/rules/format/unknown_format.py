@@ -1,10 +1,6 @@
 from dataclasses import dataclass
 
 from datalint.rule import RecordRule
-from operator import attrgetter
-
-
-_layout_of = attrgetter("layout")
 
 
 class UnknownFormat(RecordRule):
@@ -48,8 +44,7 @@ class UnknownFormat(RecordRule):
 
     def candidates(self, batch):
         # only records no layout fits are counted or reported
-        return [r for r in batch.records if r.layout is None] \
-            if None in map(_layout_of, batch.records) else ()
+        return batch.with_layout(None)
 
     def check(self, record):
         if record.layout is not None or type(record.raw) is not dict:

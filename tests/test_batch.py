@@ -123,6 +123,30 @@ def test_batched_rules_report_what_record_by_record_reports(raws, size):
         assert _key(out) == _key(expected), one.name
 
 
+def test_schema_drift_batches_with_one_odd_record_equal_record_by_record():
+    # schema-drift takes a shortcut when a batch's records all share the first one's keys and
+    # types; one record with a key, an order, a type or a count of its own must undo it
+    base = [{"id": str(i), "messages": [{"role": "user", "content": "Q"}]} for i in range(60)]
+    # (record, whether it is drift): a new order of the same fields is not
+    odd = [({"id": 7, "messages": []}, True), ({"messages": [], "id": "x"}, False),
+           ({"id": "y"}, True), ({"id": "z", "messages": [], "extra": None}, True),
+           ({"id": None, "messages": "text"}, True)]
+    options = {"schema-drift": {"min-records": 2}}
+    for k, (o, drift) in enumerate(odd):
+        raws = base[:20 + k] + [o] + base[20 + k:]
+        one = next(r for r in _record_rules(options) if r.name == "schema-drift")
+        expected = [f for r in _records(raws) for f in one.check(r)] + list(one.finish())
+        assert bool(expected) == drift, o
+        for size in (8, 64):
+            batched = next(r for r in _record_rules(options) if r.name == "schema-drift")
+            records = _records(raws)
+            out: list = []
+            for i in range(0, len(records), size):
+                batched.check_batch(Batch(records[i:i + size]), out)
+            out += list(batched.finish())
+            assert _key(out) == _key(expected), (o, size)
+
+
 def test_candidates_skip_clean_records():
     # the point of the batch tests: a clean record is not looked at by the gated rules
     records = _records([{"messages": [{"role": "user", "content": "What is the capital?"},

@@ -27,8 +27,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 from itertools import accumulate, chain, repeat
 from operator import add, attrgetter
+
+from ahocorasick_rs import MATCHKIND_LEFTMOST_FIRST, AhoCorasick
 
 from .record import _LETTERS_AND_SPACE, Record, Turn, _text_of
 
@@ -46,6 +49,32 @@ _MAX_SHAPES = 4096  # verdicts on role sequences a rule keeps
 _ASCII_DIGITS = b"0123456789"
 # a table keeping ASCII digits and the separator, deleting every other byte
 _NOT_DIGIT_OR_SEP = bytes(b for b in range(256) if b not in _ASCII_DIGITS and b != 0)
+
+
+@lru_cache(maxsize=64)
+def _automaton(phrases: tuple[str, ...]) -> AhoCorasick:
+    """An Aho-Corasick automaton finding any of ``phrases``.  Leftmost-first matches do not
+    overlap, so a phrase inside or across another match is not reported; a record still is,
+    by that other match, which cannot reach past the record's end (no phrase holds the
+    separator)."""
+    return AhoCorasick(list(phrases), matchkind=MATCHKIND_LEFTMOST_FIRST)
+
+
+def has_any(text: str, phrases: tuple[str, ...]) -> bool:
+    """Whether ``text`` contains one of ``phrases``, in one pass for all of them."""
+    try:
+        return bool(_automaton(phrases).find_matches_as_indexes(text))
+    except UnicodeEncodeError:  # a lone surrogate, which readers let through
+        return any(p in text for p in phrases)
+
+
+def _positions(text: str, needle: str, starts: list[int]):
+    """The first position of ``needle`` in each record of a joined text that has it."""
+    find = text.find
+    pos = find(needle)
+    while pos >= 0:
+        yield pos
+        pos = find(needle, starts[bisect_right(starts, pos)])
 
 
 class Batch:
@@ -114,7 +143,8 @@ class Batch:
         """The records whose ``all_text`` contains at least one of ``needles``, in order.
 
         One ``str.find`` per hit over the joined text, then on to the next record: with
-        single characters it runs at memchr speed.  A needle must not contain the
+        single characters it runs at memchr speed.  Needles of several characters are found
+        together, in one pass of an Aho-Corasick automaton.  A needle must not contain the
         separator."""
         records = self.records
         return [records[i] for i in sorted(self.indices_having(*needles))]
@@ -128,12 +158,25 @@ class Batch:
         starts = self.starts
         find = text.find
         found: set[int] = set()
+        phrases = []
         for needle in needles:
+            if len(needle) > 1:
+                phrases.append(needle)
+                continue
             pos = find(needle)
             while pos >= 0:
                 i = bisect_right(starts, pos) - 1
                 found.add(i)
                 pos = find(needle, starts[i + 1])
+        if phrases:
+            # longer needles all at once: str.find runs several times slower on a phrase
+            # than on one character, and one pass of an automaton costs about one find
+            try:
+                hits = [pos for _, pos, _ in
+                        _automaton(tuple(phrases)).find_matches_as_indexes(text)]
+            except UnicodeEncodeError:  # a lone surrogate: one find per phrase
+                hits = [pos for p in phrases for pos in _positions(text, p, starts)]
+            found.update(bisect_right(starts, pos) - 1 for pos in hits)
         return found
 
     def indices_matching(self, regex: re.Pattern) -> set[int]:

@@ -264,3 +264,42 @@ CODE_PIECES = ["def ", "for", "x", " ", "\t", "\n", "=", "==", "(", ")", "{", "}
                 max_size=12).map("".join))
 def test_code_line_equals_its_regex(s):
     assert _is_code_line(s) == (_CODE_LINE_SPEC.search(s) is not None)
+
+
+# -- the hand-written gates let every match of a built-in pattern through --------------------
+
+_LOOKBEHIND = re.compile(r"\(\?<[!=][^()]*(?:\([^()]*\)[^()]*)*\)")
+_GATED = ("leaked-special-token", "unfilled-placeholder", "boilerplate-response", "pii")
+
+
+def _gated_patterns():
+    from datalint.packs import load_packs
+    packs = load_packs()
+    return [(name, p) for name in _GATED for p in packs[name]]
+
+
+@pytest.mark.parametrize("name,pattern", _gated_patterns(),
+                         ids=[p.id for _, p in _gated_patterns()])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_every_match_of_a_builtin_pattern_passes_the_gate(name, pattern, data):
+    # strings the pattern matches, made from it (a look-behind only forbids what comes
+    # before the match, so it is dropped for generating and kept for the check)
+    rx = re.compile(pattern.regex, re.I if pattern.ignore_case else 0)
+    s = data.draw(st.from_regex(_LOOKBEHIND.sub("", pattern.regex), fullmatch=True)
+                  .filter(lambda x: rx.search(x) is not None))
+    rule = next(r for r in _record_rules() if r.name == name)
+    rec = _records([{"messages": [{"role": "user", "content": "Hi"},
+                                  {"role": "assistant", "content": s}]}])[0]
+    assert rule.candidates(Batch([rec])) == [rec]
+    if name == "pii":
+        from datalint.rules.privacy.pii import _windows
+        spans = _windows(s, True) or []
+        for m in rx.finditer(s):
+            assert any(a <= m.start() and m.end() <= b for a, b in spans), (m, spans)
+    elif name == "boilerplate-response":
+        from datalint.rules.content.boilerplate_response import _may_match
+        assert _may_match(s)
+    else:
+        assert rule.may_match(s)

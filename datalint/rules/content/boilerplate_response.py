@@ -1,17 +1,24 @@
 import re
 
+from datalint.batch import has_any
 from datalint.packs import rule_patterns
 from datalint.record import ASSISTANT
 from datalint.rule import RecordRule
 
 # Every built-in pattern holds "AI" or an "I" followed by one of these words, or one of the
 # phrases tested after it: texts without any are skipped without the full scan.  The regex
-# starts with the literal "I", so the engine jumps from one "I" to the next.
+# starts with the literal "I", so the engine jumps from one "I" to the next; the phrases are
+# found together in one pass (datalint.batch.has_any).  tests/test_batch.py checks the gate
+# against strings made from every built-in pattern.
 _GATE = re.compile(r"I(?:(?<=AI)\b|(?<!\wI)(?:'m|’m| am| cannot| can't| can’t| can not| don't|"
-                   r" don’t| do not| apologi| was trained| will not| won't))")
-_GATE_PHRASES = ("anguage model", "s of my ", "cutoff", "cut-off")
-# the same over a whole batch, with one search for both spellings of "cutoff"
-_BATCH_PHRASES = ("anguage model", "s of my ", "cut")
+                   r" don’t| do not| apologi| was trained| will not| won't| '| ’))")
+_GATE_PHRASES = ("anguage model", "rtificial", "A.I", "s of my ", "cutoff", "cut-off")
+
+
+def _may_match(text: str) -> bool:
+    """Whether ``text`` passes the gate.  True for a text whenever it is for a part of it."""
+    return _GATE.search(text) is not None or has_any(text, _GATE_PHRASES)
+
 
 _QUOTES = "\"'“‘«`"
 
@@ -78,7 +85,7 @@ class BoilerplateResponse(RecordRule):
         if not self.builtin:
             return batch.records
         # check's gate over the whole batch (every role: a superset)
-        found = batch.indices_matching(_GATE) | batch.indices_having(*_BATCH_PHRASES)
+        found = batch.indices_matching(_GATE) | batch.indices_having(*_GATE_PHRASES)
         records = batch.records
         return [records[i] for i in sorted(found)]
 
@@ -97,8 +104,7 @@ class BoilerplateResponse(RecordRule):
             text = t.text
             if not text:
                 continue
-            if builtin and _GATE.search(text) is None and not any(
-                    p in text for p in _GATE_PHRASES):
+            if builtin and not _may_match(text):
                 continue
             for p, m in ps.scan(text, t.role, t.field):
                 a = m.start()

@@ -7,8 +7,8 @@ from datalint.rule import RecordRule
 # to the next: only texts with a candidate get the full scan.
 _BRACE = re.compile(r"\{(?:\{|[A-Za-z_][A-Za-z0-9_]{1,30}\}|(?:[Yy]our|YOUR|[Ii]nsert|INSERT|"
                     r"[Ee]nter|ENTER)\b)")
-_SQUARE = re.compile(r"\[(?:[A-Z]|(?:your|insert|enter|fill|add|put|type)\b)")
-_ANGLE = re.compile(r"<(?:[A-Z0-9]+[ _]?[A-Z]|(?:your|insert|enter)\b)")
+_SQUARE = re.compile(r"\[(?:[A-Z]|[A-Z0-9]+[ _]|(?i:your|insert|enter|fill|add|put|type)\b)")
+_ANGLE = re.compile(r"<(?:[A-Z]{3}|[A-Z0-9]+[ _]|(?i:your|insert|enter)\b)")
 
 _FENCED = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]+`", re.S)
 

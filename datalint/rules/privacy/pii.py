@@ -1,5 +1,6 @@
 import re
 
+from datalint.batch import has_any
 from datalint.packs import PackRuleMixin
 from datalint.record import symbols_of
 from datalint.rule import RecordRule
@@ -11,9 +12,10 @@ _DASH = re.compile(r"-(?:(?<=sk-)|(?<=xox[abprse]-)|----BEGIN)")
 _UNDERSCORE = re.compile(r"_(?:(?<=hf_)|(?<=gh[pousr]_)|pat_|live_|secret_access_key|"
                          r"SECRET_ACCESS_KEY)")
 _CAPITAL_A = re.compile(r"A(?:KIA|SIA|Iza)")
-_NUMBER = re.compile(r"\d(?:\d\d[ .)-]{1,2}\d{3}|\d{3}[ -]?\d{4}|\d\d-\d\d-\d{4})")
+_NUMBER = re.compile(r"[0-9](?:[0-9]{2}[ .)-]{1,2}[0-9]{3}|[0-9]{3}[ -]?[0-9]{4}|"
+                     r"[0-9]{2}-[0-9]{2}-[0-9]{4})")
 _NUMBER_MAX = 11  # the longest match of _NUMBER
-_PLUS = re.compile(r"\+\d")
+_PLUS = re.compile(r"\+[0-9]")
 _DIGITS = b"0123456789"
 # ASCII digits to "0", every other byte to "x"
 _DIGITS_AS_ZERO = bytes(48 if 48 <= b <= 57 else 120 for b in range(256))
@@ -29,9 +31,14 @@ _NOT_PERSONAL = frozenset(("git", "noreply", "no-reply", "donotreply", "do-not-r
 _FAKE_EMAIL = re.compile(r"example|sample|dummy|fake|placeholder|your|address|my_|test", re.I)
 
 
+def _digit_count(symbols: bytes) -> int:
+    """The ASCII digits in a text, counted in C in its symbols (see ``symbols_of``)."""
+    return len(symbols) - len(symbols.translate(None, _DIGITS))
+
+
 def _many_digits(symbols: bytes) -> bool:
-    """At least seven digits, counted in C in a text's symbols (see ``symbols_of``)."""
-    return len(symbols) - len(symbols.translate(None, _DIGITS)) >= 7
+    """At least seven digits."""
+    return _digit_count(symbols) >= 7
 
 
 def _may_hold_pii(text: str, symbols: bytes | None = None) -> bool:
@@ -43,13 +50,16 @@ def _may_hold_pii(text: str, symbols: bytes | None = None) -> bool:
                                                 else symbols)
 
 
+# what every candidate of _windows that is not a number of seven digits starts from (an
+# international phone number starts with "+" and may have only six)
+_KEY_CHARS = ("@", "-", "_", "+")
+_KEY_PHRASES = ("eyJ", "AKIA", "ASIA", "AIza", "hooks.slack")
+
+
 def _has_key_chars(text: str) -> bool:
     """The part of :func:`_may_hold_pii` that is not about digits."""
-    # a rare letter before each key prefix: finding one character is several times
-    # cheaper than finding a word
-    return ("@" in text or "-" in text or "_" in text
-            or ("J" in text and "eyJ" in text) or ("K" in text and "AKIA" in text)
-            or ("z" in text and "AIza" in text) or ("S" in text and "ASIA" in text))
+    return ("@" in text or "-" in text or "_" in text or "+" in text
+            or has_any(text, _KEY_PHRASES))
 
 
 def _digit_map(text: str) -> bytes | None:
@@ -108,18 +118,19 @@ def _windows(text: str, builtin: bool) -> list[tuple[int, int]] | None:
     if "J" in text and "eyJ" in text:
         i = text.find("eyJ")
         cands.append((i, 4000))
-    # numbers: phones, cards and SSNs have at least seven digits
+    if "hooks.slack" in text:
+        cands.append((text.find("hooks.slack") - 10, 200))
+    # numbers: cards, SSNs and phones have at least seven digits, or six after a "+"
     mapped = _digit_map(text)
-    if (mapped.count(b"0") >= 7) if mapped is not None else _many_digits(symbols_of(text)):
-        if "hooks.slack" in text:
-            cands.append((text.find("hooks.slack") - 10, 200))
+    digits = mapped.count(b"0") if mapped is not None else _digit_count(symbols_of(text))
+    if digits >= 7:
         for start in _number_starts(text, mapped):
             cands.append((start - 30, 60))
             if len(cands) > 200:
                 break
-        if "+" in text:
-            for m in _PLUS.finditer(text):
-                cands.append((m.start() - 5, 40))
+    if digits >= 6 and "+" in text:
+        for m in _PLUS.finditer(text):
+            cands.append((m.start() - 5, 40))
     if not cands:
         return None
     spans = []
@@ -195,6 +206,7 @@ class Pii(PackRuleMixin, RecordRule):
     (``4111 1111 1111 1111``, ``4242…``), and placeholder keys (``sk-...``,
     ``sk-xxxxxxxxxxxxxxxxxxxx``, ``YOUR_API_KEY``, AWS's documented ``AKIAIOSFODNN7EXAMPLE``,
     anything with "example", "your", "dummy", "test" or too few distinct characters).
+    Numbers are read in the digits 0-9 only (not, say, Arabic-Indic or full-width digits).
 
     ## Why it hurts fine-tuning
     Models memorise rare strings seen in training and can repeat them to anyone: a key or a
@@ -221,9 +233,8 @@ class Pii(PackRuleMixin, RecordRule):
     summary = "personal data or a secret (e-mail, phone, card number, API key) in the text"
     severity = "warning"
 
-    # one of these is in every text _may_hold_pii accepts, unless it has seven digits: a
-    # character, or the rare letter of a key prefix ("eyJ", "AKIA", "AIza"), or "ASIA"
-    needles = ("@", "-", "_", "J", "K", "z", "ASIA")
+    # one of these is in every text _may_hold_pii accepts, unless it has seven digits
+    needles = _KEY_CHARS + _KEY_PHRASES
 
     def candidates(self, batch):
         if self.ps.regex is None:
@@ -231,11 +242,9 @@ class Pii(PackRuleMixin, RecordRule):
         if not self.builtin:
             return batch.records
         # _may_hold_pii by parts: seven digits (counted for the whole batch), or one of
-        # the needles and then the exact character tests
+        # the needles
         found = {i for i, n in enumerate(batch.digit_counts()) if n >= 7}
-        texts = batch.texts
-        found.update(i for i in batch.indices_having(*self.needles)
-                     if i not in found and _has_key_chars(texts[i]))
+        found.update(batch.indices_having(*self.needles))
         records = batch.records
         return [records[i] for i in sorted(found)]
 

@@ -215,13 +215,18 @@ _BOMS = (
 )
 
 
+_READ_BUFFER = 1 << 20
+
+
 def _open_binary(real: str, path: str | None = None):
     """Open ``real`` for reading; errors name ``path`` (what the user sees)."""
     path = path or real
     try:
         if path.lower().endswith(".gz") or real.lower().endswith(".gz"):
             return gzip.open(real, "rb")
-        return open(real, "rb")
+        # a large buffer: fewer reads, and fewer lines that straddle two of them (a third
+        # faster per line than the default 8 KiB on the record-pass benchmark)
+        return open(real, "rb", buffering=_READ_BUFFER)
     except FileNotFoundError:
         raise InputFileError(path, "file not found (it vanished or was moved)") from None
     except IsADirectoryError:

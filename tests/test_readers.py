@@ -394,3 +394,24 @@ def test_field_mapping_in_config_file_via_cli(tmp_path):
     assert r.exit_code == 0, r.output
     r = invoke("check", "--isolated", "--select", "format", p)
     assert r.exit_code == 1 and "unknown-format" in r.output
+
+
+def test_plain_chat_messages_map_to_the_turns_the_constructor_makes():
+    # the chat fast path builds its turns without calling Turn(); they must be equal to
+    # what the constructor makes, every field set (a field left out would raise here)
+    from datalint.record import Turn
+    mapper = LayoutMapper()
+    rec = Record("x.jsonl", 1, 0, {"messages": [{"role": "System", "content": "Be brief."},
+                                                {"role": "human", "content": "Hi"},
+                                                {"role": "assistant", "content": ""}]})
+    mapper.adapt(rec)
+    assert rec.turns == [Turn("system", "Be brief.", "messages[0].content", "System"),
+                         Turn("user", "Hi", "messages[1].content", "human"),
+                         Turn("assistant", "", "messages[2].content", "assistant")]
+    pair = Record("x.jsonl", 2, 1, {
+        "prompt": [{"role": "user", "content": "Q"}],
+        "chosen": [{"role": "assistant", "content": "A"}],
+        "rejected": [{"role": "assistant", "content": "B"}]})
+    mapper.adapt(pair)
+    assert pair.rejected == [Turn("assistant", "B", "rejected[0].content", "assistant",
+                                  branch="rejected")]

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 import orjson
 
-from .record import Record
+from .record import _UNSET, Record
 
 #: Lines longer than this are reported and skipped instead of parsed (bytes).
 DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -216,6 +216,7 @@ _BOMS = (
 
 
 _READ_BUFFER = 1 << 20
+_new_record = object.__new__
 
 
 def _open_binary(real: str, path: str | None = None):
@@ -392,7 +393,18 @@ class _Reader:
                                 " at column"):]
                         yield ReaderEvent("invalid-json", path, lineno, msg)
                         continue
-                    yield Record(path, lineno, index, obj)
+                    # Record(path, lineno, index, obj), without the call to __init__ (tested
+                    # equal to the constructor's in tests/test_readers.py)
+                    rec = _new_record(Record)
+                    rec.path = path
+                    rec.line = lineno
+                    rec.index = index
+                    rec.raw = obj
+                    rec.turns = []
+                    rec.layout = rec.rejected = rec.issues = rec.suppressed = None
+                    rec.consumed = rec._meta = rec._all_text = rec._symbols = None
+                    rec._explicit_id = _UNSET
+                    yield rec
                     index += 1
             except UnicodeDecodeError as e:
                 invalid += 1

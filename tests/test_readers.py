@@ -415,3 +415,14 @@ def test_plain_chat_messages_map_to_the_turns_the_constructor_makes():
     mapper.adapt(pair)
     assert pair.rejected == [Turn("assistant", "B", "rejected[0].content", "assistant",
                                   branch="rejected")]
+
+
+def test_jsonl_records_equal_the_constructors_in_every_slot(tmp_path):
+    # the JSON Lines reader builds its records without calling Record(); every slot,
+    # the caches included, must hold what the constructor puts there
+    from datalint.readers import Source
+    p = write_jsonl(tmp_path / "a.jsonl", [{"text": "hello"}])
+    (rec,) = [r for r in read_source(Source(str(p), "jsonl")) if type(r) is Record]
+    made = Record(str(p), 1, 0, {"text": "hello"})
+    for name in Record.__slots__:
+        assert getattr(rec, name) == getattr(made, name), name

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from functools import lru_cache
 from itertools import accumulate, chain, repeat
 from operator import add, attrgetter
@@ -81,7 +82,7 @@ class Batch:
     """Consecutive records of one file, with facts about all of them computed at once."""
 
     __slots__ = ("records", "_all_texts", "_text", "_starts", "_split_ok", "_symbols_text",
-                 "_symbols", "_digits", "_turns", "_roles", "_shapes")
+                 "_symbols", "_digits", "_turns", "_roles", "_shapes", "_layouts")
 
     def __init__(self, records: list[Record]):
         self.records = records
@@ -95,6 +96,7 @@ class Batch:
         self._turns: list[Turn] | None = None
         self._roles: list[tuple[str, ...]] | None = None
         self._shapes: set[tuple[str, ...]] | None = None
+        self._layouts: dict[str | None, int] | None = None
 
     # -- joined text ----------------------------------------------------------------------
     @property
@@ -241,10 +243,20 @@ class Batch:
                                 for s in self.symbols]
         return self._digits
 
+    @property
+    def layouts(self) -> dict[str | None, int]:
+        """How many records each layout has (None: no layout fit them)."""
+        if self._layouts is None:
+            self._layouts = Counter(map(_layout_of, self.records))
+        return self._layouts
+
     def with_layout(self, layout: str | None) -> list[Record]:
         """The records mapped to ``layout`` (None: no layout fit them)."""
-        if layout not in map(_layout_of, self.records):
+        n = self.layouts.get(layout)
+        if not n:
             return []
+        if n == len(self.records):
+            return self.records
         return [r for r in self.records if r.layout == layout]
 
     # -- turns ----------------------------------------------------------------------------

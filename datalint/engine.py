@@ -6,9 +6,7 @@ from __future__ import annotations
 import sys
 import time
 import traceback
-from collections import Counter
 from dataclasses import dataclass, field
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -24,7 +22,6 @@ from .resources import Resources
 from .report import Finding, InputError, Metric, Report, RuleError, Skipped
 from .rule import DatasetRule, LayoutRule, ReaderRule, RecordRule, Rule
 
-_layout_of = attrgetter("layout")
 
 
 class RunContext:
@@ -200,7 +197,7 @@ class Engine:
                     else:
                         findings.append(f)
             count += len(records)
-            for layout, n in Counter(map(_layout_of, records)).items():
+            for layout, n in batch.layouts.items():
                 if layout:
                     layouts[layout] = layouts.get(layout, 0) + n
             if kept is not None:

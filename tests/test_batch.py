@@ -123,6 +123,21 @@ def test_batched_rules_report_what_record_by_record_reports(raws, size):
         assert _key(out) == _key(expected), one.name
 
 
+def _by_check_and_batched(name: str, raws: list, options: dict) -> tuple[list, dict]:
+    """One rule's findings record by record, and batched with batches of 8 and 64."""
+    one = next(r for r in _record_rules(options) if r.name == name)
+    expected = [f for r in _records(raws) for f in one.check(r)] + list(one.finish())
+    batched = {}
+    for size in (8, 64):
+        rule = next(r for r in _record_rules(options) if r.name == name)
+        records = _records(raws)
+        out: list = []
+        for i in range(0, len(records), size):
+            rule.check_batch(Batch(records[i:i + size]), out)
+        batched[size] = _key(out + list(rule.finish()))
+    return _key(expected), batched
+
+
 def test_schema_drift_batches_with_one_odd_record_equal_record_by_record():
     # schema-drift takes a shortcut when a batch's records all share the first one's keys and
     # types; one record with a key, an order, a type or a count of its own must undo it
@@ -131,20 +146,24 @@ def test_schema_drift_batches_with_one_odd_record_equal_record_by_record():
     odd = [({"id": 7, "messages": []}, True), ({"messages": [], "id": "x"}, False),
            ({"id": "y"}, True), ({"id": "z", "messages": [], "extra": None}, True),
            ({"id": None, "messages": "text"}, True)]
-    options = {"schema-drift": {"min-records": 2}}
     for k, (o, drift) in enumerate(odd):
-        raws = base[:20 + k] + [o] + base[20 + k:]
-        one = next(r for r in _record_rules(options) if r.name == "schema-drift")
-        expected = [f for r in _records(raws) for f in one.check(r)] + list(one.finish())
+        expected, batched = _by_check_and_batched(
+            "schema-drift", base[:20 + k] + [o] + base[20 + k:],
+            {"schema-drift": {"min-records": 2}})
         assert bool(expected) == drift, o
-        for size in (8, 64):
-            batched = next(r for r in _record_rules(options) if r.name == "schema-drift")
-            records = _records(raws)
-            out: list = []
-            for i in range(0, len(records), size):
-                batched.check_batch(Batch(records[i:i + size]), out)
-            out += list(batched.finish())
-            assert _key(out) == _key(expected), (o, size)
+        assert batched == {8: expected, 64: expected}, o
+
+
+def test_mixed_formats_batches_equal_record_by_record_past_the_kept_locations():
+    # mixed-formats only counts a one-layout batch once a layout's locations are all kept;
+    # a second layout late in the file, and a second file, must still come out the same
+    chat = [{"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]}
+            for _ in range(150)]
+    alpaca = {"instruction": "Q", "input": "", "output": "A"}
+    for at in (3, 70, 140):
+        raws = chat[:at] + [alpaca] + chat[at:] + [alpaca] * 30
+        expected, batched = _by_check_and_batched("mixed-formats", raws, {})
+        assert expected and batched == {8: expected, 64: expected}, at
 
 
 def test_candidates_skip_clean_records():

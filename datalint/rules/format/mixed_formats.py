@@ -40,6 +40,18 @@ class MixedFormats(RecordRule):
         # path -> layout -> [count, first locations]
         self.files: dict[str, dict[str, list]] = {}
 
+    def check_batch(self, batch, out) -> None:
+        # the usual batch: one file, one layout, whose locations are all kept already
+        records = batch.records
+        first = records[0]
+        per = self.files.get(first.path)
+        if per is not None and len(batch.layouts) == 1 and records[-1].path == first.path:
+            entry = per.get(first.layout)
+            if entry is not None and len(entry[1]) > self.options.max_related:
+                entry[0] += len(records)
+                return
+        super().check_batch(batch, out)
+
     def check(self, record):
         layout = record.layout
         if layout is None:

@@ -200,11 +200,6 @@ class Batch:
             m = search(text, starts[i + 1])
         return found
 
-    def text_lengths(self) -> list[int]:
-        """``len(record.all_text)`` of each record."""
-        starts = self.starts
-        return [b - a - 1 for a, b in zip(starts, starts[1:])]
-
     # -- symbols --------------------------------------------------------------------------
     @property
     def symbols_text(self) -> bytes | None:

@@ -141,27 +141,87 @@ def load_packs(extra: tuple[str, ...] = ()) -> dict[str, list[Pattern]]:
     return by_rule
 
 
+def _skippable(pattern: str) -> bool:
+    """Whether the regex engine can skip to the places ``pattern`` may start at: it starts
+    with a literal character or set of characters (read from ``re``'s own compiler; when
+    that cannot be asked, assumed true)."""
+    try:
+        from re import _compiler, _parser
+        parsed = _parser.parse(pattern, 0)
+        return bool(_compiler._get_literal_prefix(parsed, 0)[0]
+                    or _compiler._get_charset_prefix(parsed, 0))
+    except Exception:
+        return True
+
+
+def _min_width(pattern: str) -> int:
+    try:
+        from re import _parser
+        return _parser.parse(pattern, 0).getwidth()[0]
+    except Exception:
+        return 0
+
+
 class PatternSet:
-    """The patterns of one rule compiled into a single alternation, scanned once per text."""
+    """The patterns of one rule compiled into a single alternation, scanned once per text.
+
+    An alternation the regex engine cannot skip through (one of its patterns starts with a
+    look-behind, ``\\b`` or a class with a letter that ignores case) is tried at every
+    position of the text, branch after branch: on prose that is some hundred times slower
+    than a search that jumps from one candidate character to the next.  Such a set is
+    searched one pattern at a time instead, each with its own skip, and the matches merged
+    into exactly those of the alternation: at each place the leftmost match, the first
+    pattern among those that match there, then on from its end."""
 
     def __init__(self, patterns: list[Pattern]):
         self.patterns = patterns
         parts = []
+        bodies = []
         for i, p in enumerate(patterns):
             body = f"(?i:{p.regex})" if p.ignore_case else f"(?:{p.regex})"
+            bodies.append(body)
             # the marker group goes after the body, so that each alternative starts with the
             # pattern's own first token and the regex engine can skip it on one character
             parts.append(f"{body}(?P<p{i}>)")
         self.regex = re.compile("|".join(parts)) if parts else None
         self.validators = [VALIDATORS[p.validate] if p.validate else None for p in patterns]
+        self.each: list[re.Pattern] | None = None
+        if (len(parts) > 1 and not _skippable(self.regex.pattern)
+                and all(_min_width(b) > 0 for b in bodies)):
+            self.each = [re.compile(b) for b in bodies]
+
+    def matches(self, text: str):
+        """Yield (pattern index, match) for each match of the alternation in ``text``."""
+        if self.each is None:
+            for m in self.regex.finditer(text):
+                yield int(m.lastgroup[1:]), m
+            return
+        each = self.each
+        ahead = [r.search(text) for r in each]  # each pattern's next match
+        pos = 0
+        while True:
+            best = None
+            at = 0
+            for i, m in enumerate(ahead):
+                if m is None:
+                    continue
+                if m.start() < pos:  # overlaps what was taken: look again from pos
+                    m = ahead[i] = each[i].search(text, pos)
+                    if m is None:
+                        continue
+                if best is None or m.start() < best.start():
+                    best, at = m, i
+            if best is None:
+                return
+            yield at, best
+            pos = best.end()  # never empty (min width above)
 
     def scan(self, text: str, role: str | None = None, field: str | None = None):
         """Yield (pattern, match) for each match that applies to this role and field."""
         if self.regex is None:
             return
         leaf = field.rsplit(".", 1)[-1] if field else None
-        for m in self.regex.finditer(text):
-            i = int(m.lastgroup[1:])
+        for i, m in self.matches(text):
             p = self.patterns[i]
             if p.roles is not None and role not in p.roles:
                 continue

@@ -89,7 +89,7 @@ def test_batch_facts_equal_their_per_record_definitions(raws):
     records = _records(raws)
     b = Batch(records)
     texts = [r.all_text for r in records]
-    assert b.text_lengths() == [len(t) for t in texts]
+    assert b.texts == texts
     assert b.symbols == [symbols_of(t) for t in texts]
     assert b.digit_counts() == [sum(c in b"0123456789" for c in symbols_of(t)) for t in texts]
     for needles in (("<",), ("{", "["), ("@", "ASIA"), ("\x07",)):
@@ -322,3 +322,24 @@ def test_every_match_of_a_builtin_pattern_passes_the_gate(name, pattern, data):
         assert _may_match(s)
     else:
         assert rule.may_match(s)
+
+
+def _packs_searched_one_pattern_at_a_time():
+    from datalint.packs import PatternSet, load_packs
+    sets = {name: PatternSet(pats) for name, pats in load_packs().items()}
+    return [(name, ps) for name, ps in sets.items() if ps.each is not None]
+
+
+@pytest.mark.parametrize("name,ps", _packs_searched_one_pattern_at_a_time(),
+                         ids=[n for n, _ in _packs_searched_one_pattern_at_a_time()])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_pattern_set_searched_one_pattern_at_a_time_equals_the_alternation(name, ps, data):
+    # texts of pattern matches (which overlap and touch), prose and separators
+    made = st.one_of(*[st.from_regex(_LOOKBEHIND.sub("", p.regex), fullmatch=True)
+                       for p in ps.patterns])
+    pieces = st.one_of(made, st.sampled_from(PIECES + CODE_PIECES), st.text(max_size=4))
+    text = data.draw(st.lists(pieces, max_size=6).map("".join))
+    expected = [(int(m.lastgroup[1:]), m.span()) for m in ps.regex.finditer(text)]
+    assert [(i, m.span()) for i, m in ps.matches(text)] == expected

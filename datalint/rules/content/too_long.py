@@ -8,7 +8,6 @@ from datalint.rule import RecordRule
 
 #: Tokens added per turn by a chat template (role markers, separators) in the estimate.
 TURN_OVERHEAD = 4
-_turns_of = attrgetter("turns")
 _rejected_of = attrgetter("rejected")
 
 
@@ -145,14 +144,14 @@ class TooLong(RecordRule):
         # the same bound as check's first test, for the whole batch: no record's text is
         # longer than the limit less the overhead of the most turns any record has
         records = batch.records
-        most_turns = max(map(len, map(_turns_of, records)))
+        most_turns = max(map(len, batch.roles))  # the role sequences: one per record
         if any(map(_rejected_of, records)):
             most_turns += max(len(r.rejected) for r in records if r.rejected)
         least = self.options.max_tokens - TURN_OVERHEAD * most_turns
-        lengths = batch.text_lengths()
-        if max(lengths) <= least:
+        texts = batch.texts
+        if max(map(len, texts)) <= least:
             return ()
-        return [r for r, n in zip(records, lengths) if n > least]
+        return [r for r, t in zip(records, texts) if len(t) > least]
 
     def check(self, record):
         limit = self.options.max_tokens

@@ -280,12 +280,12 @@ def profile_rules(path: str, select: list[str], limit: int, pass_us: float | Non
     gc.collect()
     gc.freeze()
 
-    # the shared batch facts (joined text, symbols, digit counts, roles), made once per
+    # the shared batch facts (joined text, symbols, turns, roles), made once per
     # batch for every rule, then each rule's pass over the batches as the engine runs it
     batches = [Batch(recs[i:i + BATCH_SIZE]) for i in range(0, n, BATCH_SIZE)]
     t0 = time.perf_counter()
     for b in batches:
-        b.text, b.symbols, b.digit_counts(), b.turns, b.roles  # noqa: B018
+        b.text, b.symbols, b.turns, b.roles  # noqa: B018
     t_facts = time.perf_counter() - t0
     rows = [("(read + orjson.loads)", t_read, 0), ("(layout mapping)", t_map, 0),
             ("(batch facts, shared)", t_facts, 0)]

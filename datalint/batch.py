@@ -14,7 +14,8 @@ such supersets from facts every rule can share, computed once per batch on first
   a NUL character, with each record's start offset in :attr:`Batch.starts`;
 * :meth:`Batch.having` — the records whose text holds one of some given strings;
 * :attr:`Batch.symbols` — every record's ``symbols`` (its UTF-8 text without ASCII letters
-  and spaces), made for the whole batch in one pass, and :meth:`Batch.digit_counts`;
+  and spaces), made for the whole batch in one pass, searched all at once by
+  :meth:`Batch.indices_matching_symbols`;
 * :meth:`Batch.with_roles` — the records whose sequence of turn roles a rule may report,
   judged once per distinct sequence (a file usually has a handful).
 
@@ -47,9 +48,6 @@ _rejected_of = attrgetter("rejected")
 _role_of = attrgetter("role")
 _layout_of = attrgetter("layout")
 _MAX_SHAPES = 4096  # verdicts on role sequences a rule keeps
-_ASCII_DIGITS = b"0123456789"
-# a table keeping ASCII digits and the separator, deleting every other byte
-_NOT_DIGIT_OR_SEP = bytes(b for b in range(256) if b not in _ASCII_DIGITS and b != 0)
 
 
 @lru_cache(maxsize=64)
@@ -82,7 +80,7 @@ class Batch:
     """Consecutive records of one file, with facts about all of them computed at once."""
 
     __slots__ = ("records", "_all_texts", "_text", "_starts", "_split_ok", "_symbols_text",
-                 "_symbols", "_digits", "_turns", "_roles", "_shapes", "_layouts")
+                 "_symbols", "_turns", "_roles", "_shapes", "_layouts")
 
     def __init__(self, records: list[Record]):
         self.records = records
@@ -92,7 +90,6 @@ class Batch:
         self._split_ok: bool | None = None
         self._symbols_text: bytes | None = None
         self._symbols: list[bytes] | None = None
-        self._digits: list[int] | None = None
         self._turns: list[Turn] | None = None
         self._roles: list[tuple[str, ...]] | None = None
         self._shapes: set[tuple[str, ...]] | None = None
@@ -226,17 +223,31 @@ class Batch:
             self._symbols = syms
         return self._symbols
 
-    def digit_counts(self) -> list[int]:
-        """The number of ASCII digits in each record's text."""
-        if self._digits is None:
-            joined = self.symbols_text
-            if joined is not None:
-                self._digits = [len(d) for d in joined.translate(
-                    None, _NOT_DIGIT_OR_SEP).split(b"\x00")]
-            else:
-                self._digits = [len(s) - len(s.translate(None, _ASCII_DIGITS))
-                                for s in self.symbols]
-        return self._digits
+    def indices_matching_symbols(self, regex: re.Pattern, table: bytes | None = None
+                                 ) -> set[int]:
+        """The positions of the records whose ``symbols``, translated by ``table`` when
+        given (a ``bytes.translate`` table that maps NUL to itself and no other byte to
+        NUL), have a match of the bytes ``regex``, which must not match a NUL.  One search
+        per hit over the joined symbols."""
+        joined = self.symbols_text
+        if joined is None:
+            return {i for i, s in enumerate(self.symbols)
+                    if regex.search(s if table is None else s.translate(table)) is not None}
+        if table is not None:
+            joined = joined.translate(table)
+        search = regex.search
+        count = joined.count
+        found: set[int] = set()
+        i = at = 0
+        m = search(joined)
+        while m is not None:
+            i += count(b"\x00", at, m.start())  # separators passed: records passed
+            found.add(i)
+            at = joined.find(b"\x00", m.end())  # the end of this record
+            if at < 0:
+                break
+            m = search(joined, at)
+        return found
 
     @property
     def layouts(self) -> dict[str | None, int]:

@@ -91,7 +91,14 @@ def test_batch_facts_equal_their_per_record_definitions(raws):
     texts = [r.all_text for r in records]
     assert b.texts == texts
     assert b.symbols == [symbols_of(t) for t in texts]
-    assert b.digit_counts() == [sum(c in b"0123456789" for c in symbols_of(t)) for t in texts]
+    sx = re.compile(rb"[0-9]{3}|[.)\-]{2}")
+    assert b.indices_matching_symbols(sx) == {i for i, t in enumerate(texts)
+                                              if sx.search(symbols_of(t))}
+    from datalint.rules.privacy.pii import _NUMBER_IN_SYMBOLS, _SYMBOL_CLASSES
+    assert b.indices_matching_symbols(_NUMBER_IN_SYMBOLS, _SYMBOL_CLASSES) == {
+        i for i, t in enumerate(texts)
+        if re.search(rb"[0-9]{3}(?:[.)\-]{0,2}[0-9]{3}|[.)\-][0-9]{2}[.)\-][0-9]{4})",
+                     symbols_of(t))}
     for needles in (("<",), ("{", "["), ("@", "ASIA"), ("\x07",)):
         assert b.having(*needles) == [r for r in records if any(n in r.all_text for n in needles)]
     rx = re.compile(r"I(?:'m| am)|anguage")
@@ -343,3 +350,14 @@ def test_pattern_set_searched_one_pattern_at_a_time_equals_the_alternation(name,
     text = data.draw(st.lists(pieces, max_size=6).map("".join))
     expected = [(int(m.lastgroup[1:]), m.span()) for m in ps.regex.finditer(text)]
     assert [(i, m.span()) for i, m in ps.matches(text)] == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=text, after=text, data=st.data())
+def test_every_number_candidate_of_pii_passes_its_symbols_gate(before, after, data):
+    # the record-level gate of pii finds a run in the symbols wherever _windows would look
+    # for a number (a match of _NUMBER), whatever text surrounds it
+    from datalint.rules.privacy.pii import _NUMBER, _number_like
+    s = before + data.draw(st.from_regex(_NUMBER, fullmatch=True)) + after
+    assert _NUMBER.search(s)
+    assert _number_like(symbols_of(s))

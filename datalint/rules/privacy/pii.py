@@ -36,22 +36,33 @@ def _digit_count(symbols: bytes) -> int:
     return len(symbols) - len(symbols.translate(None, _DIGITS))
 
 
-def _many_digits(symbols: bytes) -> bool:
-    """At least seven digits."""
-    return _digit_count(symbols) >= 7
+# A match of _NUMBER holds nothing but ASCII digits and " .)-": in a text's symbols (its
+# ASCII letters and spaces deleted, see ``symbols_of``) it leaves a run of digits and ".)-".
+# Symbols are searched for such runs with each digit made "0", each of ".)-" an "s" and any
+# other byte but the NUL separator an "x": a search with a literal start, several times
+# faster than one for a class of characters.  Letters deleted between two numbers may join
+# them into a false run: a superset.
+_SYMBOL_CLASSES = bytes(0x30 if 0x30 <= b <= 0x39 else 0x73 if b in b".)-" else
+                        0 if b == 0 else 0x78 for b in range(256))
+_NUMBER_IN_SYMBOLS = re.compile(rb"000(?:s{0,2}000|s00s0000)")
+
+
+def _number_like(symbols: bytes) -> bool:
+    """Whether a text may hold a match of ``_NUMBER``, asked of its symbols."""
+    return _NUMBER_IN_SYMBOLS.search(symbols.translate(_SYMBOL_CLASSES)) is not None
 
 
 def _may_hold_pii(text: str, symbols: bytes | None = None) -> bool:
     """Quick test for the built-in pack: whether ``text`` holds what every candidate of
-    :func:`_windows` needs, a character or a key prefix, or seven digits (counted in
-    ``symbols_of(text)``, made here when not given).  True for a text whenever it is for a
+    :func:`_windows` needs, a character or a key prefix, or a run of digits that may be a
+    number (found in ``symbols_of(text)``, made here when not given).  True for a text whenever it is for a
     part of it, so it can rule out a whole record before its turns."""
-    return _has_key_chars(text) or _many_digits(symbols_of(text) if symbols is None
+    return _has_key_chars(text) or _number_like(symbols_of(text) if symbols is None
                                                 else symbols)
 
 
-# what every candidate of _windows that is not a number of seven digits starts from (an
-# international phone number starts with "+" and may have only six)
+# what every candidate of _windows that is not a match of _NUMBER starts from (an
+# international phone number starts with "+" and may have only six digits)
 _KEY_CHARS = ("@", "-", "_", "+")
 _KEY_PHRASES = ("eyJ", "AKIA", "ASIA", "AIza", "hooks.slack")
 
@@ -233,7 +244,7 @@ class Pii(PackRuleMixin, RecordRule):
     summary = "personal data or a secret (e-mail, phone, card number, API key) in the text"
     severity = "warning"
 
-    # one of these is in every text _may_hold_pii accepts, unless it has seven digits
+    # one of these is in every text _may_hold_pii accepts, unless it has a number-like run
     needles = _KEY_CHARS + _KEY_PHRASES
 
     def candidates(self, batch):
@@ -241,9 +252,9 @@ class Pii(PackRuleMixin, RecordRule):
             return ()
         if not self.builtin:
             return batch.records
-        # _may_hold_pii by parts: seven digits (counted for the whole batch), or one of
-        # the needles
-        found = {i for i, n in enumerate(batch.digit_counts()) if n >= 7}
+        # _may_hold_pii by parts: a number-like run (searched in the whole batch's
+        # symbols), or one of the needles
+        found = batch.indices_matching_symbols(_NUMBER_IN_SYMBOLS, _SYMBOL_CLASSES)
         found.update(batch.indices_having(*self.needles))
         records = batch.records
         return [records[i] for i in sorted(found)]

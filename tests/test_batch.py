@@ -97,7 +97,7 @@ def test_batch_facts_equal_their_per_record_definitions(raws):
     from datalint.rules.privacy.pii import _NUMBER_IN_SYMBOLS, _SYMBOL_CLASSES
     assert b.indices_matching_symbols(_NUMBER_IN_SYMBOLS, _SYMBOL_CLASSES) == {
         i for i, t in enumerate(texts)
-        if re.search(rb"[0-9]{3}(?:[.)\-]{0,2}[0-9]{3}|[.)\-][0-9]{2}[.)\-][0-9]{4})",
+        if re.search(rb"[0-9]{3}(?:[.)\-]{0,2}[0-9]{3}|[.)\-][0-9]{2}[.)\-][0-9]{4})|\+[0-9]",
                      symbols_of(t))}
     for needles in (("<",), ("{", "["), ("@", "ASIA"), ("\x07",)):
         assert b.having(*needles) == [r for r in records if any(n in r.all_text for n in needles)]
@@ -356,8 +356,9 @@ def test_pattern_set_searched_one_pattern_at_a_time_equals_the_alternation(name,
 @given(before=text, after=text, data=st.data())
 def test_every_number_candidate_of_pii_passes_its_symbols_gate(before, after, data):
     # the record-level gate of pii finds a run in the symbols wherever _windows would look
-    # for a number (a match of _NUMBER), whatever text surrounds it
-    from datalint.rules.privacy.pii import _NUMBER, _number_like
-    s = before + data.draw(st.from_regex(_NUMBER, fullmatch=True)) + after
-    assert _NUMBER.search(s)
+    # for a number (a match of _NUMBER or _PLUS), whatever text surrounds it
+    from datalint.rules.privacy.pii import _NUMBER, _PLUS, _number_like
+    finder = data.draw(st.sampled_from([_NUMBER, _PLUS]))
+    s = before + data.draw(st.from_regex(finder, fullmatch=True)) + after
+    assert finder.search(s)
     assert _number_like(symbols_of(s))

@@ -37,40 +37,44 @@ def _digit_count(symbols: bytes) -> int:
 
 
 # A match of _NUMBER holds nothing but ASCII digits and " .)-": in a text's symbols (its
-# ASCII letters and spaces deleted, see ``symbols_of``) it leaves a run of digits and ".)-".
-# Symbols are searched for such runs with each digit made "0", each of ".)-" an "s" and any
-# other byte but the NUL separator an "x": a search with a literal start, several times
-# faster than one for a class of characters.  Letters deleted between two numbers may join
-# them into a false run: a superset.
+# ASCII letters and spaces deleted, see ``symbols_of``) it leaves a run of digits and ".)-";
+# a match of _PLUS leaves a "+" and a digit.  Symbols are searched for either with each digit
+# made "0", each of ".)-" an "s", "+" a "p" and any other byte but the NUL separator an "x":
+# a search with literal starts, several times faster than one for classes of characters.
+# Letters deleted between two numbers may join them into a false run: a superset.
 _SYMBOL_CLASSES = bytes(0x30 if 0x30 <= b <= 0x39 else 0x73 if b in b".)-" else
-                        0 if b == 0 else 0x78 for b in range(256))
-_NUMBER_IN_SYMBOLS = re.compile(rb"000(?:s{0,2}000|s00s0000)")
+                        0x70 if b == 0x2B else 0 if b == 0 else 0x78 for b in range(256))
+_NUMBER_IN_SYMBOLS = re.compile(rb"000(?:s{0,2}000|s00s0000)|p0")
 
 
 def _number_like(symbols: bytes) -> bool:
-    """Whether a text may hold a match of ``_NUMBER``, asked of its symbols."""
+    """Whether a text may hold a match of ``_NUMBER`` or ``_PLUS``, asked of its symbols."""
     return _NUMBER_IN_SYMBOLS.search(symbols.translate(_SYMBOL_CLASSES)) is not None
 
 
 def _may_hold_pii(text: str, symbols: bytes | None = None) -> bool:
     """Quick test for the built-in pack: whether ``text`` holds what every candidate of
-    :func:`_windows` needs, a character or a key prefix, or a run of digits that may be a
-    number (found in ``symbols_of(text)``, made here when not given).  True for a text whenever it is for a
-    part of it, so it can rule out a whole record before its turns."""
+    :func:`_windows` needs: an "@", a key prefix, or a run of digits that may be a number
+    (found in ``symbols_of(text)``, made here when not given).  True for a text whenever it
+    is for a part of it, so it can rule out a whole record before its turns."""
     return _has_key_chars(text) or _number_like(symbols_of(text) if symbols is None
                                                 else symbols)
 
 
-# what every candidate of _windows that is not a match of _NUMBER starts from (an
-# international phone number starts with "+" and may have only six digits)
-_KEY_CHARS = ("@", "-", "_", "+")
-_KEY_PHRASES = ("eyJ", "AKIA", "ASIA", "AIza", "hooks.slack")
+# What every candidate of _windows that is not a number starts from: an "@", or what
+# _DASH, _UNDERSCORE and _CAPITAL_A find, and the Slack webhook host.
+_KEY_CHARS = ("@",)
+_KEY_PHRASES = (
+    "sk-", "xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-", "xoxe-", "-----BEGIN",  # _DASH
+    "hf_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "_pat_", "_live_",  # _UNDERSCORE
+    "_secret_access_key", "_SECRET_ACCESS_KEY",
+    "AKIA", "ASIA", "AIza", "eyJ", "hooks.slack",
+)
 
 
 def _has_key_chars(text: str) -> bool:
     """The part of :func:`_may_hold_pii` that is not about digits."""
-    return ("@" in text or "-" in text or "_" in text or "+" in text
-            or has_any(text, _KEY_PHRASES))
+    return "@" in text or has_any(text, _KEY_PHRASES)
 
 
 def _digit_map(text: str) -> bytes | None:

@@ -33,7 +33,7 @@ from functools import lru_cache
 from itertools import accumulate, chain, repeat
 from operator import add, attrgetter
 
-from ahocorasick_rs import MATCHKIND_LEFTMOST_FIRST, AhoCorasick
+from ahocorasick_rs import MATCHKIND_LEFTMOST_FIRST, BytesAhoCorasick
 
 from .record import _LETTERS_AND_SPACE, Record, Turn, _text_of
 
@@ -51,35 +51,27 @@ _MAX_SHAPES = 4096  # verdicts on role sequences a rule keeps
 
 
 @lru_cache(maxsize=64)
-def _automaton(phrases: tuple[str, ...]) -> AhoCorasick:
-    """An Aho-Corasick automaton finding any of ``phrases``.  Leftmost-first matches do not
-    overlap, so a phrase inside or across another match is not reported; a record still is,
-    by that other match, which cannot reach past the record's end (no phrase holds the
-    separator)."""
-    return AhoCorasick(list(phrases), matchkind=MATCHKIND_LEFTMOST_FIRST)
+def _automaton(phrases: tuple[str, ...]) -> BytesAhoCorasick:
+    """An Aho-Corasick automaton finding any of ``phrases`` in UTF-8 bytes.  Leftmost-first
+    matches do not overlap, so a phrase inside or across another match is not reported; a
+    record still is, by that other match, which cannot reach past the record's end (no
+    phrase holds the separator).  Bytes, not str, and leftmost-first: searched this way the
+    automaton skips ahead with its SIMD prefilter, five to ten times faster on prose than
+    over a str or with the standard match kind (measured)."""
+    return BytesAhoCorasick([p.encode("utf-8", "surrogatepass") for p in phrases],
+                            matchkind=MATCHKIND_LEFTMOST_FIRST)
 
 
 def has_any(text: str, phrases: tuple[str, ...]) -> bool:
     """Whether ``text`` contains one of ``phrases``, in one pass for all of them."""
-    try:
-        return bool(_automaton(phrases).find_matches_as_indexes(text))
-    except UnicodeEncodeError:  # a lone surrogate, which readers let through
-        return any(p in text for p in phrases)
-
-
-def _positions(text: str, needle: str, starts: list[int]):
-    """The first position of ``needle`` in each record of a joined text that has it."""
-    find = text.find
-    pos = find(needle)
-    while pos >= 0:
-        yield pos
-        pos = find(needle, starts[bisect_right(starts, pos)])
+    return bool(_automaton(phrases).find_matches_as_indexes(
+        text.encode("utf-8", "surrogatepass")))
 
 
 class Batch:
     """Consecutive records of one file, with facts about all of them computed at once."""
 
-    __slots__ = ("records", "_all_texts", "_text", "_starts", "_split_ok", "_symbols_text",
+    __slots__ = ("records", "_all_texts", "_text", "_starts", "_split_ok", "_text_bytes", "_symbols_text",
                  "_symbols", "_turns", "_roles", "_shapes", "_layouts")
 
     def __init__(self, records: list[Record]):
@@ -88,6 +80,7 @@ class Batch:
         self._text: str | None = None
         self._starts: list[int] | None = None
         self._split_ok: bool | None = None
+        self._text_bytes: bytes | None = None
         self._symbols_text: bytes | None = None
         self._symbols: list[bytes] | None = None
         self._turns: list[Turn] | None = None
@@ -169,13 +162,19 @@ class Batch:
                 pos = find(needle, starts[i + 1])
         if phrases:
             # longer needles all at once: str.find runs several times slower on a phrase
-            # than on one character, and one pass of an automaton costs about one find
-            try:
-                hits = [pos for _, pos, _ in
-                        _automaton(tuple(phrases)).find_matches_as_indexes(text)]
-            except UnicodeEncodeError:  # a lone surrogate: one find per phrase
-                hits = [pos for p in phrases for pos in _positions(text, p, starts)]
-            found.update(bisect_right(starts, pos) - 1 for pos in hits)
+            # than on one character; the automaton searches the UTF-8 bytes of the text
+            hits = [pos for _, pos, _ in
+                    _automaton(tuple(phrases)).find_matches_as_indexes(self.text_bytes)]
+            if hits:
+                if len(self.text_bytes) == len(text):  # ASCII: byte offsets are offsets
+                    found.update(bisect_right(starts, pos) - 1 for pos in hits)
+                else:  # count the separators before each hit
+                    count = self.text_bytes.count
+                    i = at = 0
+                    for pos in hits:
+                        i += count(b"\x00", at, pos)
+                        at = pos
+                        found.add(i)
         return found
 
     def indices_matching(self, regex: re.Pattern) -> set[int]:
@@ -199,12 +198,18 @@ class Batch:
 
     # -- symbols --------------------------------------------------------------------------
     @property
+    def text_bytes(self) -> bytes:
+        """:attr:`text` in UTF-8 (lone surrogates passed through)."""
+        if self._text_bytes is None:
+            self._text_bytes = self.text.encode("utf-8", "surrogatepass")
+        return self._text_bytes
+
+    @property
     def symbols_text(self) -> bytes | None:
         """Every record's ``symbols`` joined with NUL bytes (None unless :attr:`split_ok`),
-        made with one encode and one translate for the whole batch."""
+        made with one translate for the whole batch."""
         if self._symbols_text is None and self.split_ok:
-            self._symbols_text = self.text.encode("utf-8", "surrogatepass").translate(
-                None, _LETTERS_AND_SPACE)
+            self._symbols_text = self.text_bytes.translate(None, _LETTERS_AND_SPACE)
         return self._symbols_text
 
     @property

@@ -71,8 +71,8 @@ def has_any(text: str, phrases: tuple[str, ...]) -> bool:
 class Batch:
     """Consecutive records of one file, with facts about all of them computed at once."""
 
-    __slots__ = ("records", "_all_texts", "_text", "_starts", "_split_ok", "_text_bytes", "_symbols_text",
-                 "_symbols", "_turns", "_roles", "_shapes", "_layouts")
+    __slots__ = ("records", "_all_texts", "_text", "_starts", "_split_ok", "_text_bytes",
+                 "_symbols_text", "_symbols", "_turns", "_roles", "_shapes", "_layouts")
 
     def __init__(self, records: list[Record]):
         self.records = records

@@ -99,7 +99,8 @@ def test_batch_facts_equal_their_per_record_definitions(raws):
         i for i, t in enumerate(texts)
         if re.search(rb"[0-9]{3}(?:[.)\-]{0,2}[0-9]{3}|[.)\-][0-9]{2}[.)\-][0-9]{4})|\+[0-9]",
                      symbols_of(t))}
-    for needles in (("<",), ("{", "["), ("@", "ASIA"), ("\x07",), ("AIza", "eyJ", "I am", "é")):
+    for needles in (("<",), ("{", "["), ("@", "ASIA"), ("\x07",),
+                    ("AIza", "eyJ", "I am", "é")):
         assert b.having(*needles) == [r for r in records if any(n in r.all_text for n in needles)]
     rx = re.compile(r"I(?:'m| am)|anguage")
     assert b.indices_matching(rx) == {i for i, t in enumerate(texts) if rx.search(t)}

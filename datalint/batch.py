@@ -177,25 +177,6 @@ class Batch:
                         found.add(i)
         return found
 
-    def indices_matching(self, regex: re.Pattern) -> set[int]:
-        """The positions of the records whose ``all_text`` has a match of ``regex`` (one
-        search per hit over the joined text).  Only for patterns whose matches cannot
-        depend on what lies before a record's start or after its end but for it being a
-        separator, and that cannot match the separator."""
-        records = self.records
-        if not self.split_ok:
-            return {i for i, r in enumerate(records) if regex.search(r.all_text)}
-        text = self.text
-        starts = self.starts
-        search = regex.search
-        found: set[int] = set()
-        m = search(text)
-        while m is not None:
-            i = bisect_right(starts, m.start()) - 1
-            found.add(i)
-            m = search(text, starts[i + 1])
-        return found
-
     # -- symbols --------------------------------------------------------------------------
     @property
     def text_bytes(self) -> bytes:

@@ -13,6 +13,11 @@ from datalint.rule import RecordRule
 _GATE = re.compile(r"I(?:(?<=AI)\b|(?<!\wI)(?:'m|’m| am| cannot| can't| can’t| can not| don't|"
                    r" don’t| do not| apologi| was trained| will not| won't| '| ’))")
 _GATE_PHRASES = ("anguage model", "rtificial", "A.I", "s of my ", "cutoff", "cut-off")
+# what _GATE matches, as phrases (a superset: without its word-boundary tests), so that a
+# batch is searched for all of them in one pass of an automaton
+_GATE_AS_PHRASES = ("AI", "I'm", "I’m", "I am", "I cannot", "I can't", "I can’t", "I can not",
+                    "I don't", "I don’t", "I do not", "I apologi", "I was trained", "I will not",
+                    "I won't", "I '", "I ’")
 
 
 def _may_match(text: str) -> bool:
@@ -85,9 +90,7 @@ class BoilerplateResponse(RecordRule):
         if not self.builtin:
             return batch.records
         # check's gate over the whole batch (every role: a superset)
-        found = batch.indices_matching(_GATE) | batch.indices_having(*_GATE_PHRASES)
-        records = batch.records
-        return [records[i] for i in sorted(found)]
+        return batch.having(*_GATE_AS_PHRASES, *_GATE_PHRASES)
 
     def check(self, record):
         ps = self.ps

@@ -14,7 +14,7 @@ _GATE = re.compile(r"I(?:(?<=AI)\b|(?<!\wI)(?:'m|’m| am| cannot| can't| can’
                    r" don’t| do not| apologi| was trained| will not| won't| '| ’))")
 _GATE_PHRASES = ("anguage model", "rtificial", "A.I", "s of my ", "cutoff", "cut-off")
 # what _GATE matches, as phrases (a superset: without its word-boundary tests), so that a
-# batch is searched for all of them in one pass of an automaton
+# batch is searched for all of them in one pass of an automaton (datalint.batch)
 _GATE_AS_PHRASES = ("AI", "I'm", "I’m", "I am", "I cannot", "I can't", "I can’t", "I can not",
                     "I don't", "I don’t", "I do not", "I apologi", "I was trained", "I will not",
                     "I won't", "I '", "I ’")
@@ -89,8 +89,12 @@ class BoilerplateResponse(RecordRule):
             return ()
         if not self.builtin:
             return batch.records
-        # check's gate over the whole batch (every role: a superset)
-        return batch.having(*_GATE_AS_PHRASES, *_GATE_PHRASES)
+        # check's gate over the whole batch (every role: a superset), in two automaton
+        # passes: over the two sets together the automaton's prefilter gives up and the
+        # search runs several times slower than both of them (measured)
+        found = batch.indices_having(*_GATE_AS_PHRASES) | batch.indices_having(*_GATE_PHRASES)
+        records = batch.records
+        return [records[i] for i in sorted(found)]
 
     def check(self, record):
         ps = self.ps

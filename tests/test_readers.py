@@ -13,6 +13,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from datalint.cli import main
@@ -86,6 +88,35 @@ def test_json_array_element_lines(tmp_path):
         assert text[r.line - 1].strip() == "{"
     assert recs[0].line == 2
     assert recs[1].line > recs[0].line
+
+
+# strings with what could fool a scan for the elements: brackets, quotes, backslashes,
+# escaped newlines, non-ASCII
+_JSON_STRINGS = st.text(alphabet=st.sampled_from('ab [ ] { } " \\ \n , : é \u2028 \x00'),
+                        max_size=12)
+_JSON_VALUES = st.recursive(
+    st.one_of(_JSON_STRINGS, st.integers(), st.none()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(_JSON_STRINGS, inner, max_size=3)),
+    max_leaves=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(elements=st.lists(_JSON_VALUES, max_size=6), indent=st.sampled_from([None, 1, 2, 4]),
+       ascii_only=st.booleans())
+def test_json_array_element_positions_without_a_step_per_string(elements, indent,
+                                                                 ascii_only):
+    # the fast path (brackets outside strings, made in C) finds the lines the token scan
+    # finds, whenever it answers; it answers for every array of objects and arrays
+    from datalint.readers import _container_starts, _lines_at, _token_starts
+    data = json.dumps(elements, indent=indent, ensure_ascii=ascii_only).encode()
+    fast = _container_starts(data, len(elements))
+    slow = _token_starts(data, len(elements))
+    if all(isinstance(e, (list, dict)) for e in elements):
+        assert fast is not None
+    if fast is not None:
+        assert slow is not None
+        assert _lines_at(*fast) == _lines_at(*slow)
 
 
 def test_json_array_error_points_at_line(tmp_path):

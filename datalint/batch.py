@@ -163,18 +163,14 @@ class Batch:
         if phrases:
             # longer needles all at once: str.find runs several times slower on a phrase
             # than on one character; the automaton searches the UTF-8 bytes of the text
-            hits = [pos for _, pos, _ in
-                    _automaton(tuple(phrases)).find_matches_as_indexes(self.text_bytes)]
-            if hits:
-                if len(self.text_bytes) == len(text):  # ASCII: byte offsets are offsets
-                    found.update(bisect_right(starts, pos) - 1 for pos in hits)
-                else:  # count the separators before each hit
-                    count = self.text_bytes.count
-                    i = at = 0
-                    for pos in hits:
-                        i += count(b"\x00", at, pos)
-                        at = pos
-                        found.add(i)
+            # (byte offsets, in order: a hit's record is the count of separators before it)
+            data = self.text_bytes
+            count = data.count
+            i = at = 0
+            for _, pos, _ in _automaton(tuple(phrases)).find_matches_as_indexes(data):
+                i += count(b"\x00", at, pos)
+                at = pos
+                found.add(i)
         return found
 
     # -- symbols --------------------------------------------------------------------------

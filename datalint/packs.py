@@ -15,9 +15,16 @@ A pack feeds one rule with patterns::
     roles = ["assistant"]                  # optional: only text of these roles
     fields = ["input"]                     # optional: only these fields (last path part)
     validate = "luhn"                      # optional: a named validator (see VALIDATORS)
+    requires = ["AI", "A.I."]              # optional: every match holds one of these
 
 Patterns are data, never code: ``validate`` names one of a fixed set of validators.  A user
 adds a pack with ``--pack FILE`` or ``packs = [...]`` in the config.
+
+``requires`` is a promise that speeds up a pattern whose regex cannot be searched quickly (one
+that starts with a class such as ``[Aa]`` or with ``\b`` is tried at every position of a
+text): a text that holds none of the strings is not searched for it.  Ignored for a pattern
+that ignores case.  A string missing from the list loses matches; the built-in packs' lists
+are tested against strings made from their regexes.
 """
 
 from __future__ import annotations
@@ -84,6 +91,7 @@ class Pattern:
     fields: tuple[str, ...] | None
     validate: str | None
     source: str
+    requires: tuple[str, ...] | None = None
 
 
 def builtin_pack_dir() -> Path:
@@ -93,7 +101,7 @@ def builtin_pack_dir() -> Path:
 
 
 _PATTERN_KEYS = {"id", "regex", "description", "severity", "ignore-case", "roles", "fields",
-                 "validate"}
+                 "validate", "requires"}
 
 
 def load_pack(path: Path) -> list[Pattern]:
@@ -123,11 +131,17 @@ def load_pack(path: Path) -> list[Pattern]:
             re.compile(p["regex"])
         except re.error as e:
             raise UsageError(f"{path}: pattern {p['id']!r}: bad regex ({e})") from None
+        requires = p.get("requires")
+        if requires is not None and (not isinstance(requires, list) or not requires or not all(
+                isinstance(r, str) and r for r in requires)):
+            raise UsageError(f"{path}: pattern {p['id']!r}: requires must be a list of "
+                             "non-empty strings")
         out.append(Pattern(rule, p["id"], p["regex"], p.get("description", p["id"]),
                            p.get("severity"), bool(p.get("ignore-case", False)),
                            tuple(p["roles"]) if p.get("roles") else None,
                            tuple(p["fields"]) if p.get("fields") else None,
-                           p.get("validate"), str(path)))
+                           p.get("validate"), str(path),
+                           tuple(requires) if requires else None))
     return out
 
 
@@ -189,6 +203,12 @@ class PatternSet:
         if (len(parts) > 1 and not _skippable(self.regex.pattern)
                 and all(_min_width(b) > 0 for b in bodies)):
             self.each = [re.compile(b) for b in bodies]
+        # the ``requires`` of each pattern searched on its own (case-sensitive ones only:
+        # a regex that ignores case matches letters str.lower cannot tell, "ſ" for "s")
+        self.requires = [p.requires if p.requires and not p.ignore_case else None
+                         for p in patterns]
+        if not any(self.requires):
+            self.requires = None
 
     def matches(self, text: str):
         """Yield (pattern index, match) for each match of the alternation in ``text``."""
@@ -197,7 +217,11 @@ class PatternSet:
                 yield int(m.lastgroup[1:]), m
             return
         each = self.each
-        ahead = [r.search(text) for r in each]  # each pattern's next match
+        if self.requires is None:
+            ahead = [r.search(text) for r in each]  # each pattern's next match
+        else:  # a pattern whose required strings are all absent has no match
+            ahead = [None if req is not None and not any(n in text for n in req)
+                     else r.search(text) for r, req in zip(each, self.requires)]
         pos = 0
         while True:
             best = None

@@ -373,3 +373,20 @@ def test_every_match_of_the_boilerplate_gate_holds_one_of_its_phrases(before, af
                                          fullmatch=True)) + after
     if _GATE.search(s):
         assert has_any(s, _GATE_AS_PHRASES)
+
+
+def _patterns_with_requires():
+    from datalint.packs import load_packs
+    return [p for pats in load_packs().values() for p in pats if p.requires]
+
+
+@pytest.mark.parametrize("pattern", _patterns_with_requires(),
+                         ids=[p.id for p in _patterns_with_requires()])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_every_match_of_a_builtin_pattern_holds_one_of_its_required_strings(pattern, data):
+    rx = re.compile(pattern.regex, re.I if pattern.ignore_case else 0)
+    s = data.draw(st.from_regex(_LOOKBEHIND.sub("", pattern.regex), fullmatch=True)
+                  .filter(lambda x: rx.search(x) is not None))
+    assert any(r in s for r in pattern.requires), (s, pattern.requires)

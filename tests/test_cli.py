@@ -197,3 +197,44 @@ def test_format_rules_do_not_import_torch(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+
+
+_PACK = '''[pack]
+rule = "unfilled-placeholder"
+[[pattern]]
+id = "ticket-slot"
+regex = '\\b[Tt]icket (?:number|id) here\\b'
+{requires}
+[[pattern]]
+id = "order-slot"
+regex = '\\b[Oo]rder (?:number|id) here\\b'
+'''
+
+
+def test_a_pack_pattern_with_requires_finds_what_it_finds_without(tmp_path):
+    data = write_jsonl(tmp_path / "a.jsonl", [
+        {"messages": [{"role": "user", "content": "Where is my parcel?"},
+                      {"role": "assistant", "content": f"Your {slot} will come by mail."}]}
+        for slot in ("ticket number here", "Order id here", "ticket", "order")])
+    out = {}
+    for name, requires in (("plain", ""), ("requires", 'requires = ["icket"]')):
+        pack = tmp_path / f"{name}.toml"
+        pack.write_text(_PACK.format(requires=requires))
+        r = invoke("check", str(data), "--select", "unfilled-placeholder", "--pack", str(pack),
+                   "--format", "json")
+        out[name] = [(f["location"]["record_index"], f["message"])
+                     for f in orjson.loads(r.output)["findings"]]
+    assert [i for i, _ in out["plain"]] == [0, 1]
+    assert out["requires"] == out["plain"]
+
+
+@pytest.mark.parametrize("requires", ['requires = "icket"', "requires = []",
+                                      'requires = ["icket", ""]', "requires = [3]"])
+def test_a_pack_with_a_bad_requires_is_a_usage_error(tmp_path, requires):
+    data = write_jsonl(tmp_path / "a.jsonl", [GOOD])
+    pack = tmp_path / "bad.toml"
+    pack.write_text(_PACK.format(requires=requires))
+    r = invoke("check", str(data), "--pack", str(pack))
+    assert r.exit_code == 2
+    assert "requires must be a list of non-empty strings" in r.output
+    assert "Traceback" not in r.output

@@ -22,9 +22,10 @@ adds a pack with ``--pack FILE`` or ``packs = [...]`` in the config.
 
 ``requires`` is a promise that speeds up a pattern whose regex cannot be searched quickly (one
 that starts with a class such as ``[Aa]`` or with ``\b`` is tried at every position of a
-text): a text that holds none of the strings is not searched for it.  Ignored for a pattern
-that ignores case.  A string missing from the list loses matches; the built-in packs' lists
-are tested against strings made from their regexes.
+text): when a rule's patterns are searched one at a time (see :class:`PatternSet`), a text
+that holds none of the strings is not searched for that pattern.  Ignored for a pattern that
+ignores case.  A string missing from the list loses matches; the built-in packs' lists are
+tested against strings made from their regexes.
 """
 
 from __future__ import annotations

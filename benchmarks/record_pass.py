@@ -400,7 +400,7 @@ def main() -> None:
             if m["errors"] or m["input_errors"]:
                 print("  errors:", *m["errors"], *m["input_errors"], sep="\n    ")
             last_path = path
-        print(f"findings on the last run: " + ", ".join(
+        print("findings on the last run: " + ", ".join(
             f"{k} {v:,}" for k, v in sorted(m["by_rule"].items(), key=lambda x: -x[1])))
         print(f"target {TARGET:,} records/s: {'met' if ok else 'NOT met'}")
         if args.profile_rules and last_path is not None:

@@ -8,7 +8,7 @@ For each size it writes N chat records (system + user + assistant, 40-400 charac
 varied text, about 4% with defects: unfilled placeholders, empty answers, leaked special
 tokens, trailing whitespace, a missing user turn, cut-off answers) to a temporary JSON Lines
 file, then lints that file in a fresh process (so each size has its own peak memory) through
-:class:`datalint.engine.Engine`, with the record-pass rules selected: every rule that runs while
+:class:`datalint.pipeline.engine.Engine`, with the record-pass rules selected: every rule that runs while
 the file is read (reader, layout and record rules).  Dataset rules (duplicates, size…) run
 after the pass on kept records and are measured separately with ``--all``.
 
@@ -190,7 +190,7 @@ def pin_one_core() -> None:
 def measure(path: str, select: list[str], use_tracemalloc: bool) -> dict:
     pin_one_core()
     from datalint.config import Config, merge_cli
-    from datalint.engine import Engine
+    from datalint.pipeline.engine import Engine
 
     import gc
 
@@ -250,11 +250,11 @@ def profile_rules(path: str, select: list[str], limit: int, pass_us: float | Non
     import gc
 
     from datalint.config import Config, merge_cli
-    from datalint.engine import Engine
-    from datalint.batch import BATCH_SIZE, Batch
-    from datalint.layouts import LayoutMapper
-    from datalint.readers import Source, read_source
-    from datalint.record import Record
+    from datalint.pipeline.engine import Engine
+    from datalint.io.batch import BATCH_SIZE, Batch
+    from datalint.io.layouts import LayoutMapper
+    from datalint.io.readers import Source, read_source
+    from datalint.io.record import Record
     from datalint.rule import RecordRule
 
     cfg = merge_cli(Config(), select=select)

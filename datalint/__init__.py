@@ -6,9 +6,9 @@ __version__ = "0.1.0"
 def lint(*args, **kwargs):
     """Lint files, folders or cached Hugging Face dataset ids and return the Report.
 
-    See :func:`datalint.engine.lint` for the arguments.
+    See :func:`datalint.pipeline.engine.lint` for the arguments.
     """
-    from .engine import lint as _lint
+    from .pipeline.engine import lint as _lint
 
     return _lint(*args, **kwargs)
 

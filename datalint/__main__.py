@@ -1,3 +1,3 @@
-from datalint.cli import main
+from .cli import main
 
 main()

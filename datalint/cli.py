@@ -15,7 +15,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> "NoReturn":  # noqa: F821
-    from .renderers.escape import escape_terminal
+    from .report.renderers.escape import escape_terminal
 
     click.echo(f"datalint: error: {escape_terminal(message)}", err=True)
     sys.exit(code)
@@ -121,7 +121,7 @@ def main() -> None:
                                                        "[default: only on a terminal].")
 @click.option("--progress/--no-progress", default=None,
               help="Show progress on long work [default: only on a terminal].")
-# --- workflows: baseline (datalint.baseline)
+# --- workflows: baseline (datalint.workflows.baseline)
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Report only findings that are not in this baseline file.")
 @click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False),
@@ -140,9 +140,9 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
     3 a rule crashed (the other rules still ran).
     """
     from .config import Config, find_config, load_config, merge_cli
-    from .engine import Engine
+    from .pipeline.engine import Engine
     from .registry import UsageError
-    from .renderers import render
+    from .report.renderers import render
 
     try:
         if config_path:
@@ -168,7 +168,7 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
                         production_files=production_files, production_field=production_field)
         show_progress = sys.stderr.isatty() if progress is None else progress
         # --- workflows: baseline
-        from .baseline import BaselineError, load_baseline
+        from .workflows.baseline import BaselineError, load_baseline
 
         try:
             baseline_keys = load_baseline(baseline_file) if baseline_file else None
@@ -184,7 +184,7 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
         _fail(str(e))
     # --- workflows: baseline
     if write_baseline_file:
-        from .baseline import write_baseline
+        from .workflows.baseline import write_baseline
 
         try:
             n = write_baseline(write_baseline_file, report, engine.record_hashes)
@@ -197,7 +197,7 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
         sys.exit(EXIT_CLEAN)
     stale = 0
     if baseline_keys is not None:
-        from .baseline import apply_baseline
+        from .workflows.baseline import apply_baseline
 
         _, stale = apply_baseline(report, baseline_keys, engine.record_hashes)
     # --- end workflows
@@ -224,7 +224,7 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
         click.echo(text, nl=False, color=use_color and fmt == "text")
     for e in report.input_errors:
         if fmt != "text" or output:
-            from .renderers.escape import escape_terminal
+            from .report.renderers.escape import escape_terminal
 
             click.echo(f"datalint: error: {escape_terminal(e.path)}: "
                        f"{escape_terminal(e.message)}", err=True)
@@ -306,7 +306,7 @@ def rule_cmd(name):
             click.echo(f"  {key} ({typ}) = {default!r}")
 
 
-# --- explain: only the verdict and the diagnosis (datalint/diagnosis.py) ------------------
+# --- explain: only the verdict and the diagnosis (datalint/report/diagnosis.py) ------------------
 @main.command("explain", context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
 def explain_cmd(ctx, **kw):
@@ -324,7 +324,7 @@ explain_cmd.params = [p for p in check.params if p.name not in ("fmt", "statisti
 # --- end explain
 
 
-# --- workflows: baseline, diff, clean (datalint.baseline, datalint.diff, datalint.clean) ----
+# --- workflows: baseline, diff, clean (datalint.workflows.baseline, datalint.workflows.diff, datalint.workflows.clean) ----
 
 def _baseline_line(hidden: int, stale: int) -> str:
     line = f"{hidden:,} finding{'s' if hidden != 1 else ''} hidden by the baseline."
@@ -414,7 +414,7 @@ def diff_cmd(old, new, select, ignore, extend_select, config_path, isolated, sev
     Exit codes: 0 not worse at --fail-on, 1 a new finding (or a metric now
     failing) at or above --fail-on, 2 usage or input error, 3 a rule crashed.
     """
-    from .diff import as_dict, compare, render_text, run_side
+    from .workflows.diff import as_dict, compare, render_text, run_side
     from .registry import UsageError
 
     try:
@@ -459,9 +459,9 @@ def clean_cmd(input_path, output, select, ignore, extend_select, config_path, is
     Exit codes: 0 written, 2 usage or input error (nothing written),
     3 a rule crashed (nothing written).
     """
-    from .clean import CleanError, CleanResult, check_paths, plan, render_text, write_clean
-    from .engine import Engine
-    from .readers import InputFileError, discover
+    from .workflows.clean import CleanError, CleanResult, check_paths, plan, render_text, write_clean
+    from .pipeline.engine import Engine
+    from .io.readers import InputFileError, discover
     from .registry import UsageError
 
     try:

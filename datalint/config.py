@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .layouts import LAYOUTS
+from .io.layouts import LAYOUTS
 from .registry import UsageError, find_rule, suggest, validate_selector
-from .report import SEVERITIES
+from .report.model import SEVERITIES
 
 CONFIG_FILES = ("datalint.toml", ".datalint.toml", "pyproject.toml")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -54,7 +54,7 @@ CANONICAL_FIELDS = ("messages", "conversations", "instruction", "input", "output
 TOP_KEYS = {"select", "ignore", "extend-select", "fail-on", "severity", "fields", "roles",
             "per-file-ignores", "rules", "packs", "max-tokens", "tokenizer", "max-line-bytes",
             "model", "cache-dir", "eval"}
-TOP_KEYS |= {"training-config"}  # the training rules (datalint.training)
+TOP_KEYS |= {"training-config"}  # the training rules (datalint.rules.training.configs)
 TOP_KEYS |= {"production", "production-field"}  # the production (mismatch) rules
 
 
@@ -77,7 +77,7 @@ class Config:
     cache_dir: str | None = None
     no_cache: bool = False
     eval: list[str] = field(default_factory=list)  # eval files for train-eval-overlap
-    # training configs read by the training rules (datalint.training); none: they are skipped
+    # training configs read by the training rules (datalint.rules.training.configs); none: they are skipped
     training_config: list[str] = field(default_factory=list)
     # --- production sample (the production family): files, and the column holding the input
     production: list[str] = field(default_factory=list)

@@ -6,7 +6,7 @@ A rule is a small class with class attributes and one method:
   pass and returns an iterable of findings (``()`` when there is nothing to say).  It may also
   implement ``finish()`` for findings that need the whole file pass (kept bounded in memory),
   and ``candidates(batch)``, a cheap test over a few dozen records at once that picks the
-  ones ``check`` needs to see (:mod:`datalint.batch`).
+  ones ``check`` needs to see (:mod:`datalint.io.batch`).
 * :class:`DatasetRule` — ``check_dataset(dataset)`` runs once after the pass and may yield
   findings and metrics.  It declares in ``requires`` the shared resources it needs; the engine
   builds the union of what the selected rules need, once, and nothing else.
@@ -25,12 +25,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
-from .record import Location, Record
-from .report import Finding, Metric
+from .io.record import Location, Record
+from .report.model import Finding, Metric
 
 if TYPE_CHECKING:
-    from .batch import Batch
-    from .engine import Dataset
+    from .io.batch import Batch
+    from .pipeline.engine import Dataset
 
 DOC_SECTIONS = ("What it does", "Why it hurts fine-tuning", "Example", "How to fix", "Options")
 
@@ -116,7 +116,7 @@ class RecordRule(Rule):
 
     def candidates(self, batch: "Batch") -> Iterable[Record]:
         """The records of ``batch`` that may have findings, in order: every record unless
-        a rule knows a cheaper test over the whole batch (see :mod:`datalint.batch`).
+        a rule knows a cheaper test over the whole batch (see :mod:`datalint.io.batch`).
         Leaving a record out must change nothing: ``check`` would report nothing on it and
         keep nothing from it for ``finish``."""
         return batch.records

@@ -8,8 +8,8 @@ from typing import Any, Iterable
 import orjson
 
 from datalint.config import Config, merge_cli
-from datalint.engine import Engine
-from datalint.report import Report
+from datalint.pipeline.engine import Engine
+from datalint.report.model import Report
 
 
 def run(paths, select=None, ignore=(), options=None, **cfg_kw: Any) -> Report:

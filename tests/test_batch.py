@@ -1,4 +1,4 @@
-"""The batch layer of the record pass (datalint.batch): joined-text facts equal their
+"""The batch layer of the record pass (datalint.io.batch): joined-text facts equal their
 per-record definitions, every rule's ``candidates`` keeps each record ``check`` reports, and
 the engine's findings do not depend on where batches begin and end.  Also: the fast paths
 rules take inside ``check`` equal the regexes they replace."""
@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from datalint.batch import Batch
+from datalint.io.batch import Batch
 from datalint.config import Config, merge_cli
-from datalint.engine import Engine
-from datalint.layouts import LayoutMapper
-from datalint.record import Record, symbols_of
+from datalint.pipeline.engine import Engine
+from datalint.io.layouts import LayoutMapper
+from datalint.io.record import Record, symbols_of
 from datalint.rule import RecordRule
 from datalint.rules.privacy.pii import _NUMBER, _digit_map, _number_starts
 from datalint.rules.content.unfilled_placeholder import _is_code_line
@@ -216,9 +216,9 @@ def _dataset(n: int) -> list[dict]:
 def test_findings_do_not_depend_on_batch_size(tmp_path, monkeypatch, size):
     p = write_jsonl(tmp_path / "data.jsonl", _dataset(1300))
     select = ["F", "C", "R", "P"]
-    monkeypatch.setattr("datalint.engine.BATCH_SIZE", 100_000)
+    monkeypatch.setattr("datalint.pipeline.engine.BATCH_SIZE", 100_000)
     whole = run(p, select=select)
-    monkeypatch.setattr("datalint.engine.BATCH_SIZE", size)
+    monkeypatch.setattr("datalint.pipeline.engine.BATCH_SIZE", size)
     batched = run(p, select=select)
     key = [(f.location.line, f.code, f.location.field, f.message) for f in whole.findings]
     assert key == [(f.location.line, f.code, f.location.field, f.message)
@@ -298,7 +298,7 @@ _GATED = ("leaked-special-token", "unfilled-placeholder", "boilerplate-response"
 
 
 def _gated_patterns():
-    from datalint.packs import load_packs
+    from datalint.rules.packs import load_packs
     packs = load_packs()
     return [(name, p) for name in _GATED for p in packs[name]]
 
@@ -331,7 +331,7 @@ def test_every_match_of_a_builtin_pattern_passes_the_gate(name, pattern, data):
 
 
 def _packs_searched_one_pattern_at_a_time():
-    from datalint.packs import PatternSet, load_packs
+    from datalint.rules.packs import PatternSet, load_packs
     sets = {name: PatternSet(pats) for name, pats in load_packs().items()}
     return [(name, ps) for name, ps in sets.items() if ps.each is not None]
 
@@ -367,7 +367,7 @@ def test_every_number_candidate_of_pii_passes_its_symbols_gate(before, after, da
 @given(before=text, after=text, data=st.data())
 def test_every_match_of_the_boilerplate_gate_holds_one_of_its_phrases(before, after, data):
     # boilerplate-response picks a batch's records by _GATE_AS_PHRASES, in place of _GATE
-    from datalint.batch import has_any
+    from datalint.io.batch import has_any
     from datalint.rules.content.boilerplate_response import _GATE, _GATE_AS_PHRASES
     s = before + data.draw(st.from_regex(_LOOKBEHIND.sub("", _GATE.pattern),
                                          fullmatch=True)) + after
@@ -376,7 +376,7 @@ def test_every_match_of_the_boilerplate_gate_holds_one_of_its_phrases(before, af
 
 
 def _patterns_with_requires():
-    from datalint.packs import load_packs
+    from datalint.rules.packs import load_packs
     return [p for pats in load_packs().values() for p in pats if p.requires]
 
 

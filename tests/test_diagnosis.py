@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from datalint.cli import main
-from datalint.diagnosis import CAUSES, cause_of, diagnose
-from datalint.record import Location
+from datalint.report.diagnosis import CAUSES, cause_of, diagnose
+from datalint.io.record import Location
 from datalint.registry import all_rules
-from datalint.report import Finding, InputError, Metric, Report, RuleError, Skipped
+from datalint.report.model import Finding, InputError, Metric, Report, RuleError, Skipped
 
 from .helpers import write_jsonl
 

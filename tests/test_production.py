@@ -16,8 +16,8 @@ import orjson
 import pytest
 
 from datalint.config import Config, load_config, merge_cli
-from datalint.engine import Engine
-from datalint.report import Report
+from datalint.pipeline.engine import Engine
+from datalint.report.model import Report
 from datalint.resources.production import production_inputs
 
 from .helpers import write_jsonl

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 
 from datalint.cli import main
 from datalint.config import Config
-from datalint.layouts import LayoutMapper
-from datalint.readers import discover, read_source
-from datalint.record import Record
+from datalint.io.layouts import LayoutMapper
+from datalint.io.readers import discover, read_source
+from datalint.io.record import Record
 
 from .helpers import run, write_jsonl
 
@@ -108,7 +108,7 @@ def test_json_array_element_positions_without_a_step_per_string(elements, indent
                                                                  ascii_only):
     # the fast path (brackets outside strings, made in C) finds the lines the token scan
     # finds, whenever it answers; it answers for every array of objects and arrays
-    from datalint.readers import _container_starts, _lines_at, _token_starts
+    from datalint.io.readers import _container_starts, _lines_at, _token_starts
     data = json.dumps(elements, indent=indent, ensure_ascii=ascii_only).encode()
     fast = _container_starts(data, len(elements))
     slow = _token_starts(data, len(elements))
@@ -430,7 +430,7 @@ def test_field_mapping_in_config_file_via_cli(tmp_path):
 def test_plain_chat_messages_map_to_the_turns_the_constructor_makes():
     # the chat fast path builds its turns without calling Turn(); they must be equal to
     # what the constructor makes, every field set (a field left out would raise here)
-    from datalint.record import Turn
+    from datalint.io.record import Turn
     mapper = LayoutMapper()
     rec = Record("x.jsonl", 1, 0, {"messages": [{"role": "System", "content": "Be brief."},
                                                 {"role": "human", "content": "Hi"},
@@ -451,7 +451,7 @@ def test_plain_chat_messages_map_to_the_turns_the_constructor_makes():
 def test_jsonl_records_equal_the_constructors_in_every_slot(tmp_path):
     # the JSON Lines reader builds its records without calling Record(); every slot,
     # the caches included, must hold what the constructor puts there
-    from datalint.readers import Source
+    from datalint.io.readers import Source
     p = write_jsonl(tmp_path / "a.jsonl", [{"text": "hello"}])
     (rec,) = [r for r in read_source(Source(str(p), "jsonl")) if type(r) is Record]
     made = Record(str(p), 1, 0, {"text": "hello"})

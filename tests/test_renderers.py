@@ -20,12 +20,12 @@ from click.testing import CliRunner
 
 from datalint import __version__
 from datalint.cli import main
-from datalint.record import Location
+from datalint.io.record import Location
 from datalint.registry import all_rules, find_rule
-from datalint.renderers import FORMATS, render
-from datalint.renderers.github import escape_data, escape_property
-from datalint.renderers.sarif import artifact_uri
-from datalint.report import Finding, InputError, Metric, Report, RuleError, Skipped
+from datalint.report.renderers import FORMATS, render
+from datalint.report.renderers.github import escape_data, escape_property
+from datalint.report.renderers.sarif import artifact_uri
+from datalint.report.model import Finding, InputError, Metric, Report, RuleError, Skipped
 
 from .helpers import write_jsonl
 

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from datalint.cli import main
-from datalint.record import Location
-from datalint.renderers import render
-from datalint.renderers.markdown import md_code, md_text
-from datalint.report import Finding, Metric, Report
+from datalint.io.record import Location
+from datalint.report.renderers import render
+from datalint.report.renderers.markdown import md_code, md_text
+from datalint.report.model import Finding, Metric, Report
 
 from .helpers import write_jsonl
 from .test_renderers import sample_report

@@ -42,7 +42,7 @@ def _expected_from_records(path: Path, rule) -> tuple[set, int]:
         items = [(i + 1, orjson.loads(line)) for i, line in enumerate(data.splitlines())
                  if line.strip()]
     else:
-        from datalint.readers import _element_lines
+        from datalint.io.readers import _element_lines
 
         arr = orjson.loads(data)
         lines = _element_lines(data, len(arr))

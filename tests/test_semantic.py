@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from datalint.config import Config, merge_cli
-from datalint.engine import Engine
+from datalint.pipeline.engine import Engine
 from datalint.resources.knn import knn
 from datalint.resources.texts import strip_lines, template_lines
 

@@ -200,7 +200,7 @@ def test_encoder_is_the_injected_one():
 
 def lint_with_config(tmp_path, records, config_name):
     from datalint.config import Config, merge_cli
-    from datalint.engine import Engine
+    from datalint.pipeline.engine import Engine
 
     from .conftest import FIXTURES
     from .helpers import write_jsonl

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from datalint.cli import main
 from datalint.config import Config, merge_cli
-from datalint.engine import Engine
+from datalint.pipeline.engine import Engine
 from datalint.registry import UsageError, all_rules
-from datalint.training import load_training_config
+from datalint.rules.training.configs import load_training_config
 
 from .conftest import FIXTURES, ROOT
 from .helpers import run, write_jsonl

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import datalint
-from datalint.baseline import BASELINE_VERSION, message_skeleton
+from datalint.workflows.baseline import BASELINE_VERSION, message_skeleton
 from datalint.cli import main
 
 from .conftest import ROOT

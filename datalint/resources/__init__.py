@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..record import Record
+from ..io.record import Record
 from .texts import normalize, prompt_text, response_text, strip_lines, template_lines
 
 ROLES = ("prompt", "response")

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..record import USER, Location, Record
+from ..io.record import USER, Location, Record
 from .texts import strip_lines
 
 #: Raw fields that hold a production input when the record has no user turn.

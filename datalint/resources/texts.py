@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..record import ASSISTANT, USER, Record
+from ..io.record import ASSISTANT, USER, Record
 
 _PUNCT_WS = re.compile(r"[\W_]+", re.UNICODE)
 

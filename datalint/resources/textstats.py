@@ -20,7 +20,7 @@ import re
 import zlib
 from typing import Hashable, Mapping, Sequence
 
-from ..record import ASSISTANT, Record
+from ..io.record import ASSISTANT, Record
 
 #: A word: letters or digits, with inner apostrophes ("don't", "l'eau").
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from datalint.record import Location, Record
-from datalint.report import Metric
-from datalint.resources.textstats import snippet
+from ..io.record import Location, Record
+from ..report.model import Metric
+from ..resources.textstats import snippet
 
 
 def example(records: Sequence[Record], rec: int, text: str, **extra) -> dict:

@@ -1,20 +1,20 @@
 import re
 
-from datalint.batch import has_any
-from datalint.packs import rule_patterns
-from datalint.record import ASSISTANT
-from datalint.rule import RecordRule
+from ...io.batch import has_any
+from ..packs import rule_patterns
+from ...io.record import ASSISTANT
+from ...rule import RecordRule
 
 # Every built-in pattern holds "AI" or an "I" followed by one of these words, or one of the
 # phrases tested after it: texts without any are skipped without the full scan.  The regex
 # starts with the literal "I", so the engine jumps from one "I" to the next; the phrases are
-# found together in one pass (datalint.batch.has_any).  tests/test_batch.py checks the gate
+# found together in one pass (datalint.io.batch.has_any).  tests/test_batch.py checks the gate
 # against strings made from every built-in pattern.
 _GATE = re.compile(r"I(?:(?<=AI)\b|(?<!\wI)(?:'m|’m| am| cannot| can't| can’t| can not| don't|"
                    r" don’t| do not| apologi| was trained| will not| won't| '| ’))")
 _GATE_PHRASES = ("anguage model", "rtificial", "A.I", "s of my ", "cutoff", "cut-off")
 # what _GATE matches, as phrases (a superset: without its word-boundary tests), so that a
-# batch is searched for all of them in one pass of an automaton (datalint.batch)
+# batch is searched for all of them in one pass of an automaton (datalint.io.batch)
 _GATE_AS_PHRASES = ("AI", "I'm", "I’m", "I am", "I cannot", "I can't", "I can’t", "I can not",
                     "I don't", "I don’t", "I do not", "I apologi", "I was trained", "I will not",
                     "I won't", "I '", "I ’")
@@ -40,7 +40,7 @@ class BoilerplateResponse(RecordRule):
     Scans assistant answers (chat and ShareGPT assistant messages, Alpaca and
     prompt/completion answers, the chosen and rejected answers of preference pairs) for the
     stock phrases of chat-model disclaimers and refusals, from the pattern pack
-    ``rules/boilerplate.toml``, whose pattern ids start with their category:
+    ``packs/boilerplate.toml``, whose pattern ids start with their category:
 
     * ``disclaimer-…``: "As an AI language model", "As a large language model", "I'm just an
       AI", "I don't have personal opinions", "I cannot browse the internet", "I don't have

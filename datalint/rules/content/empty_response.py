@@ -1,8 +1,8 @@
 import re
 
-from datalint.packs import rule_patterns
-from datalint.record import ASSISTANT
-from datalint.rule import RecordRule
+from ..packs import rule_patterns
+from ...io.record import ASSISTANT
+from ...rule import RecordRule
 
 #: Answers longer than this are never a placeholder answer.
 _MAX_LEN = 40
@@ -26,7 +26,7 @@ class EmptyResponse(RecordRule):
     assistant message of a chat, the chosen and rejected answers of preference pairs) and the
     text of plain ``text`` records.  It reports a text that is empty or only whitespace, and a
     short text that is nothing but a placeholder answer from the pattern pack
-    ``rules/empty_answers.toml``: ``<nooutput>``, ``<No Output>``, ``[no output]``, ``N/A``,
+    ``packs/empty_answers.toml``: ``<nooutput>``, ``<No Output>``, ``[no output]``, ``N/A``,
     ``...``, ``…``, ``TBD``, ``TODO``, ``<empty>``…
 
     Left alone: an assistant message that carries ``tool_calls`` or a ``function_call``

@@ -1,8 +1,8 @@
 import re
 import unicodedata
 
-from datalint.record import Span
-from datalint.rule import RecordRule
+from ...io.record import Span
+from ...rule import RecordRule
 
 # Bytes 0x80-0xBF of a UTF-8 sequence as they look after a wrong decode (cp1252 or Latin-1).
 _CONT = "\x80-\xbf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152" \

@@ -1,5 +1,5 @@
-from datalint.packs import PackRuleMixin
-from datalint.rule import RecordRule
+from ..packs import PackRuleMixin
+from ...rule import RecordRule
 
 _SP = "sentencepiece-bos-eos"
 
@@ -46,7 +46,7 @@ class LeakedSpecialToken(PackRuleMixin, RecordRule):
     ## What it does
     Scans the text of every turn (system, user, assistant, tool, rejected answers and plain
     ``text`` records) for the control tokens of the common chat templates, from the pattern
-    pack ``rules/special_tokens.toml``: ChatML ``<|im_start|>``/``<|im_end|>``,
+    pack ``packs/special_tokens.toml``: ChatML ``<|im_start|>``/``<|im_end|>``,
     ``<|endoftext|>``, the Llama 3 header tokens (``<|start_header_id|>``, ``<|eot_id|>``…),
     Zephyr/Phi-3 role tokens (``<|user|>``, ``<|end|>``), any other ``<|word|>`` token,
     DeepSeek's ``<｜…｜>``, Llama 2 ``[INST]``/``[/INST]``/``<<SYS>>``, Mistral's

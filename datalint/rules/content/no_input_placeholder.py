@@ -1,6 +1,6 @@
-from datalint.packs import rule_patterns
-from datalint.record import USER
-from datalint.rule import RecordRule
+from ..packs import rule_patterns
+from ...io.record import USER
+from ...rule import RecordRule
 
 #: Inputs longer than this are real content, never a "no input" placeholder.
 _MAX_LEN = 60
@@ -19,7 +19,7 @@ class NoInputPlaceholder(RecordRule):
     ## What it does
     Looks at the ``input`` field of Alpaca records only, and reports it when its whole value
     is one of the many spellings of "there is no input", from the pattern pack
-    ``rules/no_input.toml``: ``<noinput>``, ``No input``, ``Noinput``, ``<No Input>``,
+    ``packs/no_input.toml``: ``<noinput>``, ``No input``, ``Noinput``, ``<No Input>``,
     ``< noinput >``, ``{\\noinput}``, ``\\<noinput\\>``, ``[noinput]``, ``(No input)``,
     ``No input needed.``, ``No input required``, ``There is no input.``, ``N/A``, ``None``,
     ``Not applicable``, ``<empty>``…  The value must be nothing but the placeholder: an input

@@ -2,7 +2,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from datalint.rule import RecordRule
+from ...rule import RecordRule
 
 #: Texts shorter than this are not examined (a short text cannot loop for long).
 MIN_CHARS = 200

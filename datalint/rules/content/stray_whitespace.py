@@ -1,5 +1,5 @@
-from datalint.record import ASSISTANT
-from datalint.rule import RecordRule
+from ...io.record import ASSISTANT
+from ...rule import RecordRule
 
 _ANSWER_ROLES = (ASSISTANT, "text")
 

@@ -2,9 +2,9 @@ from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 
-from datalint.record import ASSISTANT
-from datalint.registry import UsageError
-from datalint.rule import RecordRule
+from ...io.record import ASSISTANT
+from ...registry import UsageError
+from ...rule import RecordRule
 
 #: Tokens added per turn by a chat template (role markers, separators) in the estimate.
 TURN_OVERHEAD = 4

@@ -1,7 +1,7 @@
 import re
 
-from datalint.record import ASSISTANT
-from datalint.rule import RecordRule
+from ...io.record import ASSISTANT
+from ...rule import RecordRule
 
 _ANSWER_ROLES = (ASSISTANT, "text")
 

@@ -1,7 +1,7 @@
 import re
 
-from datalint.packs import PackRuleMixin
-from datalint.rule import RecordRule
+from ..packs import PackRuleMixin
+from ...rule import RecordRule
 
 # Candidate tests, each starting with its bracket so the regex engine jumps from one bracket
 # to the next: only texts with a candidate get the full scan.
@@ -110,7 +110,7 @@ class UnfilledPlaceholder(PackRuleMixin, RecordRule):
 
     ## What it does
     Scans every turn (and each Alpaca field separately) for template slots from the pattern
-    pack ``rules/placeholders.toml``: double-brace slots (``{{name}}``, ``{{ user.name }}``),
+    pack ``packs/placeholders.toml``: double-brace slots (``{{name}}``, ``{{ user.name }}``),
     a lone identifier in braces (``{customer_name}``), bracketed slots to fill in
     (``[Your Name]``, ``[Insert company here]``, ``[Company Name]``, ``[Date]``, ``[NAME]``,
     ``[PLACEHOLDER]``) and angle-bracket slots (``<NAME>``, ``<NEWS ARTICLE>``,

@@ -29,7 +29,7 @@ from typing import Sequence
 
 import numpy as np
 
-from datalint.resources.textstats import stable_key, stable_sample
+from ...resources.textstats import stable_key, stable_sample
 
 #: The k-means seed: fixed, so a dataset gets the same clusters every run.
 SEED = 1234

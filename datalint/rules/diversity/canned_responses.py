@@ -1,9 +1,9 @@
 from dataclasses import dataclass
 
-from datalint.resources.texts import is_short_answer
-from datalint.resources.textstats import fold, pct, ranked, share, snippet, stable_key
-from datalint.rule import DatasetRule
-from datalint.rules._metrics import dataset_finding, example, not_measured
+from ...resources.texts import is_short_answer
+from ...resources.textstats import fold, pct, ranked, share, snippet, stable_key
+from ...rule import DatasetRule
+from .._metrics import dataset_finding, example, not_measured
 
 #: Fewer answers of sentence length than this are not judged.
 MIN_ANSWERS = 10

@@ -1,9 +1,9 @@
 import math
 from dataclasses import dataclass
 
-from datalint.resources.textstats import pct, share, stable_key, stable_sample
-from datalint.rule import DatasetRule
-from datalint.rules._metrics import dataset_finding, example, not_measured
+from ...resources.textstats import pct, share, stable_key, stable_sample
+from ...rule import DatasetRule
+from .._metrics import dataset_finding, example, not_measured
 
 #: Fewer answers than this are not judged.
 MIN_ANSWERS = 10

@@ -2,9 +2,9 @@ import gzip
 from collections import Counter
 from dataclasses import dataclass
 
-from datalint.resources.textstats import pct, ranked, share, stable_order, words
-from datalint.rule import DatasetRule
-from datalint.rules._metrics import dataset_finding, example, not_measured
+from ...resources.textstats import pct, ranked, share, stable_order, words
+from ...rule import DatasetRule
+from .._metrics import dataset_finding, example, not_measured
 
 #: Below this much sampled text the compression ratio says little (gzip has nothing to reuse).
 MIN_BYTES = 2_000

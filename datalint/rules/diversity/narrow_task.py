@@ -1,8 +1,8 @@
 from dataclasses import dataclass
 
-from datalint.resources.textstats import pct, snippet
-from datalint.rule import DatasetRule
-from datalint.rules._metrics import dataset_finding, example, not_measured
+from ...resources.textstats import pct, snippet
+from ...rule import DatasetRule
+from .._metrics import dataset_finding, example, not_measured
 
 from . import _semantic as sem
 

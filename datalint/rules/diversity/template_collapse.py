@@ -1,10 +1,10 @@
 from collections import Counter
 from dataclasses import dataclass
 
-from datalint.resources.textstats import (WORD, fold, pct, ranked, share, snippet,
+from ...resources.textstats import (WORD, fold, pct, ranked, share, snippet,
                                           stable_key, stable_sample)
-from datalint.rule import DatasetRule
-from datalint.rules._metrics import dataset_finding, example, not_measured
+from ...rule import DatasetRule
+from .._metrics import dataset_finding, example, not_measured
 
 #: Fewer distinct prompts than this are not judged.
 MIN_PROMPTS = 10

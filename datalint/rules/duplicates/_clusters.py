@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from datalint.record import Location, Record
+from ...io.record import Location, Record
 
 
 def group_by(keys: Sequence, skip: Iterable[bool] | None = None) -> list[list[int]]:

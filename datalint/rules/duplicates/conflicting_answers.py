@@ -1,8 +1,8 @@
 from collections import Counter
 from dataclasses import dataclass
 
-from datalint.resources.texts import is_short_answer
-from datalint.rule import DatasetRule
+from ...resources.texts import is_short_answer
+from ...rule import DatasetRule
 
 from ._clusters import where
 

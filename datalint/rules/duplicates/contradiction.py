@@ -2,8 +2,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from datalint.resources.texts import is_short_answer
-from datalint.rule import DatasetRule
+from ...resources.texts import is_short_answer
+from ...rule import DatasetRule
 
 from ._clusters import where
 from ._semantic import PER_TEXT, numbers

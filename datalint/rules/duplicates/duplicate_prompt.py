@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
-from datalint.resources.texts import is_short_answer
-from datalint.rule import DatasetRule
+from ...resources.texts import is_short_answer
+from ...rule import DatasetRule
 
 from ._clusters import cluster_finding, group_by
 

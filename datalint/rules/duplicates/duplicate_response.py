@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from datalint.rule import DatasetRule
+from ...rule import DatasetRule
 
 from ._clusters import cluster_finding, group_by
 

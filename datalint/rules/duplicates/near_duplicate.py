@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from datalint.rule import DatasetRule
+from ...rule import DatasetRule
 
 from ._clusters import cluster_finding
 
@@ -51,7 +51,7 @@ class NearDuplicate(DatasetRule):
         ngram: int = 3
 
     def check_dataset(self, dataset):
-        from datalint.resources.minhash import near_duplicate_pairs, union_find_clusters
+        from ...resources.minhash import near_duplicate_pairs, union_find_clusters
 
         res = dataset.resources
         records = dataset.records

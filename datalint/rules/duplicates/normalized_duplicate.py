@@ -1,4 +1,4 @@
-from datalint.rule import DatasetRule
+from ...rule import DatasetRule
 
 from ._clusters import cluster_finding, group_by
 

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from datalint.rule import DatasetRule
+from ...rule import DatasetRule
 
 from ._clusters import cluster_finding
 from ._semantic import candidate_pairs, median_nn_distance, numbers, role_similarity
@@ -86,7 +86,7 @@ class SemanticDuplicate(DatasetRule):
                 i, j = pairs[k]
                 if numbers(raw[i]) != numbers(raw[j]):
                     close[k] = False
-        from datalint.resources.minhash import union_find_clusters
+        from ...resources.minhash import union_find_clusters
 
         chosen = pairs[close]
         sims = score[close]

@@ -2,9 +2,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from datalint.report import Skipped
-from datalint.resources.texts import normalize, prompt_text, response_text, strip_lines
-from datalint.rule import DatasetRule
+from ...report.model import Skipped
+from ...resources.texts import normalize, prompt_text, response_text, strip_lines
+from ...rule import DatasetRule
 
 from ._clusters import where
 from ._semantic import numbers
@@ -88,7 +88,7 @@ class TrainEvalOverlap(DatasetRule):
             if t and t in first:
                 found[e] = (first[t], "exact", 1.0)
 
-        from datalint.resources.minhash import near_duplicate_pairs
+        from ...resources.minhash import near_duplicate_pairs
 
         rest = [e for e in range(len(evals)) if e not in found and eval_n[e]]
         if rest:
@@ -124,7 +124,7 @@ class TrainEvalOverlap(DatasetRule):
                 data={"kind": kind, "similarity": round(sim, 4), "same_answer": same_answer})
 
     def _paraphrases(self, res, eval_p, rest, train_p):
-        from datalint.resources.knn import knn
+        from ...resources.knn import knn
 
         nb = res.neighbours("prompt")
         if len(nb.texts) == 0:

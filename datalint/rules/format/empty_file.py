@@ -1,4 +1,4 @@
-from datalint.rule import ReaderRule
+from ...rule import ReaderRule
 
 
 class EmptyFile(ReaderRule):

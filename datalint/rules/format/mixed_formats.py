@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
-from datalint.record import Location
-from datalint.rule import RecordRule
+from ...io.record import Location
+from ...rule import RecordRule
 
 
 class MixedFormats(RecordRule):

@@ -3,8 +3,8 @@ from dataclasses import dataclass
 from itertools import chain, compress, repeat
 from operator import attrgetter
 
-from datalint.layouts import SUPPRESS_FIELD
-from datalint.rule import RecordRule
+from ...io.layouts import SUPPRESS_FIELD
+from ...rule import RecordRule
 
 _TYPE_NAMES = {str: "string", int: "number", float: "number", bool: "boolean", list: "array",
                dict: "object", type(None): "null"}

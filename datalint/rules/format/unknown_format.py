@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from datalint.rule import RecordRule
+from ...rule import RecordRule
 
 
 class UnknownFormat(RecordRule):

@@ -1,4 +1,4 @@
-from datalint.rule import LayoutRule
+from ...rule import LayoutRule
 
 
 class WrongType(LayoutRule):

@@ -1,9 +1,9 @@
 import re
 
-from datalint.batch import has_any
-from datalint.packs import PackRuleMixin
-from datalint.record import symbols_of
-from datalint.rule import RecordRule
+from ...io.batch import has_any
+from ..packs import PackRuleMixin
+from ...io.record import symbols_of
+from ...rule import RecordRule
 
 # Candidate finders for the built-in pack.  Each starts with a literal character so the regex
 # engine jumps from one occurrence of it to the next; the full pattern scan then runs only on
@@ -198,7 +198,7 @@ class Pii(PackRuleMixin, RecordRule):
     API keys, tokens and private keys.
 
     ## What it does
-    Scans every turn with the pattern pack ``rules/pii.toml``, whose pattern ids start with
+    Scans every turn with the pattern pack ``packs/pii.toml``, whose pattern ids start with
     their category:
 
     * ``secret-…`` (severity **error**): OpenAI ``sk-…`` keys, AWS ``AKIA…`` access keys and

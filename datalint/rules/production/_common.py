@@ -15,11 +15,11 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from datalint.record import Location
-from datalint.report import Skipped
-from datalint.resources.production import Side, eval_side, production_side, training_side
-from datalint.resources.textstats import snippet, stable_order, words
-from datalint.rule import DatasetRule
+from ...io.record import Location
+from ...report.model import Skipped
+from ...resources.production import Side, eval_side, production_side, training_side
+from ...resources.textstats import snippet, stable_order, words
+from ...rule import DatasetRule
 
 NO_SAMPLE = "no production sample: pass --production FILE (or production = [...] in the config)"
 #: Fewer texts than this on either side are not judged.
@@ -43,7 +43,7 @@ class ProductionRule(DatasetRule):
             refs.append(ev)
         for ref in refs:
             if len(ref) < MIN_TEXTS or len(prod) < MIN_TEXTS:
-                from datalint.rules._metrics import not_measured
+                from .._metrics import not_measured
 
                 yield not_measured(self, f"{prefix(ref)}{len(ref)} {ref.name} prompts and "
                                          f"{len(prod)} production inputs: too few to compare",

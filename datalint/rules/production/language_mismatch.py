@@ -1,7 +1,7 @@
 from collections import Counter
 from dataclasses import dataclass
 
-from datalint.resources.textstats import pct, ranked, share, stable_sample
+from ...resources.textstats import pct, ranked, share, stable_sample
 
 from ._common import ProductionRule, example, prefix, quote
 
@@ -84,7 +84,7 @@ class LanguageMismatch(ProductionRule):
         rc, pc = Counter(rl.values()), Counter(pl.values())
         nr, np_ = len(rl), len(pl)
         if nr == 0 or np_ == 0:
-            from datalint.rules._metrics import not_measured
+            from .._metrics import not_measured
 
             yield not_measured(self, f"{prefix(ref)}no text long enough to detect its language",
                                {"reference": ref.name})

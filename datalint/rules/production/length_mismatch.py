@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from datalint.resources.textstats import pct, share
+from ...resources.textstats import pct, share
 
 from ._common import ProductionRule, example, prefix, quote
 

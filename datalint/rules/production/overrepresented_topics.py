@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from datalint.resources.textstats import pct, share, stable_sample
+from ...resources.textstats import pct, share, stable_sample
 
 from ._common import (ProductionRule, cluster_labels, kmeans, nearest_to_centroid, ordered,
                       prefix, quote)

@@ -2,8 +2,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from datalint.resources.knn import knn
-from datalint.resources.textstats import pct, share, stable_sample
+from ...resources.knn import knn
+from ...resources.textstats import pct, share, stable_sample
 
 from ._common import (ProductionRule, cluster_labels, domain_classifier, example, kmeans,
                       nearest_to_centroid, ordered, prefix, quote)

@@ -3,7 +3,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from datalint.resources.textstats import pct, stable_key, words
+from ...resources.textstats import pct, stable_key, words
 
 from ._common import ProductionRule, example, prefix, quote
 

@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from datalint.rule import DatasetRule
+from ...rule import DatasetRule
 
 #: Fine-tuning APIs refuse smaller training files (OpenAI's minimum is 10 examples).
 API_MINIMUM = 10

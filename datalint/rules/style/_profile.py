@@ -21,7 +21,7 @@ import math
 import re
 from collections import Counter
 
-from datalint.resources.textstats import WORD
+from ...resources.textstats import WORD
 
 #: Function words: the classic stylometric markers (Mosteller & Wallace; Burrows' Delta), common
 #: enough to be counted in short answers.

@@ -3,10 +3,10 @@ from dataclasses import dataclass
 
 import orjson
 
-from datalint.report import Skipped
-from datalint.resources.textstats import pct, ranked, share, stable_key
-from datalint.rule import DatasetRule
-from datalint.rules._metrics import dataset_finding, not_measured
+from ...report.model import Skipped
+from ...resources.textstats import pct, ranked, share, stable_key
+from ...rule import DatasetRule
+from .._metrics import dataset_finding, not_measured
 
 #: Field names looked for when the ``field`` option is not set (case-insensitive), at the top
 #: level of a record or inside a ``metadata``/``meta``/``info``/``extra`` object.

@@ -2,10 +2,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from datalint.resources.textstats import (fold, pct, ranked, share, snippet, stable_key,
+from ...resources.textstats import (fold, pct, ranked, share, snippet, stable_key,
                                           stable_sample, words)
-from datalint.rule import DatasetRule
-from datalint.rules._metrics import dataset_finding, example, not_measured
+from ...rule import DatasetRule
+from .._metrics import dataset_finding, example, not_measured
 
 #: Fewer answers than this are not judged.
 MIN_ANSWERS = 10

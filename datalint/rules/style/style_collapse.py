@@ -2,9 +2,9 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
-from datalint.resources.textstats import fold, pct, ranked, share, stable_order, words
-from datalint.rule import DatasetRule
-from datalint.rules._metrics import dataset_finding, example, not_measured
+from ...resources.textstats import fold, pct, ranked, share, stable_order, words
+from ...rule import DatasetRule
+from .._metrics import dataset_finding, example, not_measured
 
 from ._profile import LABELS, informative, profile, spread
 

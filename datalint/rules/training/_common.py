@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from datalint.report import Finding, Metric, Skipped
-from datalint.rule import DatasetRule
-from datalint.training import Setting, TrainingSetup
+from ...report.model import Finding, Metric, Skipped
+from ...rule import DatasetRule
+from .configs import Setting, TrainingSetup
 
 NO_CONFIG = "no training config given (--training-config FILE, or training-config in the config)"
 

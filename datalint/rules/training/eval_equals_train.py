@@ -2,10 +2,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from datalint.layouts import LayoutMapper
-from datalint.readers import (DEFAULT_MAX_LINE_BYTES, InputFileError, ReaderEvent, discover,
+from ...io.layouts import LayoutMapper
+from ...io.readers import (DEFAULT_MAX_LINE_BYTES, InputFileError, ReaderEvent, discover,
                               read_source)
-from datalint.resources.texts import normalize, prompt_text
+from ...resources.texts import normalize, prompt_text
 
 from ._common import TrainingRule
 

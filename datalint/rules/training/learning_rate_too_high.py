@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from datalint.training import ADAPTER_METHODS, FULL_WEIGHT_METHODS, number as rate
+from .configs import ADAPTER_METHODS, FULL_WEIGHT_METHODS, number as rate
 
 from ._common import TrainingRule, unknown
 

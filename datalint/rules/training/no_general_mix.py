@@ -63,7 +63,7 @@ class NoGeneralMix(TrainingRule):
             return None
         # --- narrow-task (V006) measurement: begin ---
         if dataset.records is not None:
-            from datalint.rules.diversity.narrow_task import NarrowTask, describe, measure
+            from ..diversity.narrow_task import NarrowTask, describe, measure
 
             found = measure(dataset.resources, NarrowTask.Options())
             if found is not None:

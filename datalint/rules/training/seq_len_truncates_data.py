@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from datalint.rules.content.too_long import (_load_tokenizer, char_bound, estimate_tokens,
+from ..content.too_long import (_load_tokenizer, char_bound, estimate_tokens,
                                              record_tokens)
 
 from ._common import TrainingRule, unknown

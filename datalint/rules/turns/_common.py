@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datalint.record import ASSISTANT, SYSTEM, TOOL, USER, Record, Turn
+from ...io.record import ASSISTANT, SYSTEM, TOOL, USER, Record, Turn
 
 CANONICAL = frozenset((SYSTEM, USER, ASSISTANT, TOOL))
 

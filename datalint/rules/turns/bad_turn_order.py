@@ -1,5 +1,5 @@
-from datalint.record import ASSISTANT, SYSTEM, TOOL, USER
-from datalint.rule import RecordRule
+from ...io.record import ASSISTANT, SYSTEM, TOOL, USER
+from ...rule import RecordRule
 
 from ._common import CANONICAL, join_problems, message_field
 

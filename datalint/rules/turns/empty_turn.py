@@ -1,5 +1,5 @@
-from datalint.record import SYSTEM, TOOL, USER
-from datalint.rule import RecordRule
+from ...io.record import SYSTEM, TOOL, USER
+from ...rule import RecordRule
 
 from ._common import message_field
 

@@ -1,5 +1,5 @@
-from datalint.record import ASSISTANT, USER
-from datalint.rule import RecordRule
+from ...io.record import ASSISTANT, USER
+from ...rule import RecordRule
 
 from ._common import message_field, structure_skipped
 

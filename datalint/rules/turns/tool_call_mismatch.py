@@ -1,5 +1,5 @@
-from datalint.record import ASSISTANT, TOOL
-from datalint.rule import RecordRule
+from ...io.record import ASSISTANT, TOOL
+from ...rule import RecordRule
 
 from ._common import join_problems, message_field, structure_skipped
 from operator import attrgetter

@@ -2,8 +2,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from datalint.layouts import ROLE_ALIASES
-from datalint.rule import RecordRule
+from ...io.layouts import ROLE_ALIASES
+from ...rule import RecordRule
 
 from ._common import CANONICAL, role_field
 from operator import attrgetter

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import orjson
 
-from .readers import Source
-from .report import SEVERITY_RANK, Finding, Report
+from ..io.readers import Source
+from ..report.model import SEVERITY_RANK, Finding, Report
 
 #: The rules whose clusters are copies of one record: one is kept, the others dropped.
 DEDUP_RULES = ("D001", "D002", "D005", "D006")
@@ -214,7 +214,7 @@ def write_clean(src: Source, out: str, report: Report, removed: dict[int, list[R
         raise CleanError("clean writes JSONL, JSON, CSV/TSV and Parquet files; export the saved "
                          "dataset to one of those first")
     data = _read_bytes(real)
-    from .readers import _encoding
+    from ..io.readers import _encoding
 
     enc = _encoding(data[:8192])[0]
     if enc not in (None, "utf-8-sig"):
@@ -246,7 +246,7 @@ def _is_jsonl_in_json(data: bytes) -> bool:
 
 def record_lines(src: Source) -> list[int | None]:
     """The line number of each record of ``src``, by index (read as the engine reads it)."""
-    from .readers import ReaderEvent, read_source
+    from ..io.readers import ReaderEvent, read_source
 
     out: list[int | None] = []
     for item in read_source(src):
@@ -275,7 +275,7 @@ def check_paths(inp: str, out: str, force: bool) -> None:
 
 
 def render_text(res: CleanResult, examples: int = 3) -> str:
-    from .renderers.escape import escape_terminal as esc
+    from ..report.renderers.escape import escape_terminal as esc
 
     lines = []
     n_removed = len(res.removed)

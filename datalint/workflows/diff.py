@@ -1,7 +1,7 @@
 """``datalint diff OLD NEW``: what a new version of a dataset made better or worse.
 
 Both versions are linted with the same configuration; findings are matched by their content
-keys (:mod:`datalint.baseline`), so a record that only moved is neither new nor fixed.
+keys (:mod:`datalint.workflows.baseline`), so a record that only moved is neither new nor fixed.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .baseline import keyed, unmatched
-from .report import SEVERITY_RANK, Finding, Metric, Report
+from ..report.model import SEVERITY_RANK, Finding, Metric, Report
 
 DIFF_VERSION = 1
 
@@ -114,7 +114,7 @@ def compare(old: Side, new: Side) -> Diff:
 def run_side(cfg, paths: list[str]) -> Side:
     import copy
 
-    from .engine import Engine
+    from ..pipeline.engine import Engine
 
     engine = Engine(copy.deepcopy(cfg))
     engine.record_hashes = {}
@@ -125,7 +125,7 @@ def run_side(cfg, paths: list[str]) -> Side:
 # -- rendering --------------------------------------------------------------------------------
 
 def _where(f: Finding) -> str:
-    from .renderers.text import location_str
+    from ..report.renderers.text import location_str
 
     return location_str(f.location)
 
@@ -135,7 +135,7 @@ def _fmt(v: float | None) -> str:
 
 
 def render_text(d: Diff, fail_on: str, limit: int = 20) -> str:
-    from .renderers.escape import escape_terminal as esc
+    from ..report.renderers.escape import escape_terminal as esc
 
     o, n = d.old.report, d.new.report
     out = [f"datalint diff: {esc(', '.join(d.old.paths))} -> {esc(', '.join(d.new.paths))}", ""]
@@ -190,7 +190,7 @@ def render_text(d: Diff, fail_on: str, limit: int = 20) -> str:
 
 
 def as_dict(d: Diff, fail_on: str) -> dict[str, Any]:
-    from . import __version__
+    from .. import __version__
 
     def metric(m: Metric | None):
         return None if m is None else {"value": m.value, "threshold": m.threshold,

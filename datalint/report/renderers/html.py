@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import html as _html
 
-from .. import __version__
+from ... import __version__
 from ..diagnosis import Diagnosis, diagnose
-from ..report import SEVERITY_RANK, Report
+from ..model import SEVERITY_RANK, Report
 from .escape import escape_terminal
 
 #: Findings shown per rule (the most severe first).
@@ -102,7 +102,7 @@ def _sev(s: str | None) -> str:
 
 def _docs() -> dict[str, dict[str, str]]:
     try:
-        from ..registry import all_rules
+        from ...registry import all_rules
 
         return {r.code: r.doc_sections() for r in all_rules()}
     except Exception:  # a broken plugin must not break the report

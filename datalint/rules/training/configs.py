@@ -34,8 +34,8 @@ from typing import Any, Callable
 
 import orjson
 
-from .record import Location
-from .registry import UsageError
+from ...io.record import Location
+from ...registry import UsageError
 
 #: A training config larger than this is not a training config.
 MAX_CONFIG_BYTES = 8 * 1024 * 1024

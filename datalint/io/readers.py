@@ -1,6 +1,6 @@
 """Readers: turn files, folders and cached Hugging Face datasets into a stream of Records.
 
-A reader yields :class:`~datalint.record.Record` objects and :class:`ReaderEvent` objects (a
+A reader yields :class:`~datalint.io.record.Record` objects and :class:`ReaderEvent` objects (a
 problem at a place in the file: a line that does not parse, a byte-order mark…).  A file that
 cannot be read at all raises :class:`InputFileError`; the engine reports it and goes on with
 the other files.  Readers open files read-only and never write to them.

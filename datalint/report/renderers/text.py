@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..report import Report
+from ..model import Report
 from .escape import escape_terminal
 
 _SEV_COLOR = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -27,7 +27,7 @@ def render(report: Report, *, color: bool = False, statistics_only: bool = False
         return click.style(text, **kw) if color else text
 
     out: list[str] = []
-    # --- diagnosis: the verdict opens every text report (see datalint/diagnosis.py)
+    # --- diagnosis: the verdict opens every text report (see datalint/report/diagnosis.py)
     from ..diagnosis import diagnose
     from .diagnosis import section, verdict_line
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .report import SEVERITY_RANK, Report
+from .model import SEVERITY_RANK, Report
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,7 @@ def _cause_index() -> tuple[dict[str, int], dict[str, int]]:
 
 
 def _family(code: str) -> str:
-    from .rule import FAMILIES
+    from ..rule import FAMILIES
 
     return FAMILIES.get(code.rstrip("0123456789"), "other")
 
@@ -254,7 +254,7 @@ def cause_of(name: str, code: str) -> int | None:
 
 def _names_of_codes(codes: list[str]) -> dict[str, str]:
     try:
-        from .registry import all_rules
+        from ..registry import all_rules
 
         known = {r.code: r.name for r in all_rules()}
     except Exception:  # a broken plugin must not break the report

@@ -22,9 +22,9 @@ from urllib.parse import quote
 
 import orjson
 
-from .. import __version__
-from ..record import Location
-from ..report import Report
+from ... import __version__
+from ...io.record import Location
+from ..model import Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -133,7 +133,7 @@ def _rules(report: Report) -> list[dict]:
     not registered (a plugin that is gone, a hand-built report) get a minimal descriptor so
     that every ``ruleIndex`` stays valid.
     """
-    from ..registry import all_rules
+    from ...registry import all_rules
 
     registered = {r.code: r for r in all_rules()}
     names: dict[str, str] = {}

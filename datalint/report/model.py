@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .record import Location
+from ..io.record import Location
 
 SEVERITIES = ("info", "warning", "error")
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -98,7 +98,7 @@ class Report:
     records: int = 0
     rules_run: list[str] = field(default_factory=list)
     suppressed: int = 0
-    # --- baseline (datalint.baseline): findings hidden by --baseline; None: no baseline used
+    # --- baseline (datalint.workflows.baseline): findings hidden by --baseline; None: no baseline used
     baselined: int | None = None
     # --- end baseline
 

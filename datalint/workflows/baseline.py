@@ -20,7 +20,7 @@ from typing import Iterable
 
 import orjson
 
-from .report import Finding, Report
+from ..report.model import Finding, Report
 
 #: Version of the baseline file format (see README, "Baseline").
 BASELINE_VERSION = 1
@@ -102,8 +102,8 @@ def keyed(findings: Iterable[Finding], hashes: Hashes) -> list[tuple[str, Findin
 
 def baseline_dict(report: Report, hashes: Hashes) -> dict:
     """The baseline file's content for every finding of ``report``."""
-    from . import __version__
-    from .renderers.text import location_str
+    from .. import __version__
+    from ..report.renderers.text import location_str
 
     entries: dict[str, dict] = {}
     for key, f in keyed(report.findings, hashes):

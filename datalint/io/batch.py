@@ -10,7 +10,7 @@ A rule opts in by overriding ``RecordRule.candidates(batch)``: the records of th
 *may* have findings (a superset; every other record is skipped).  The helpers below build
 such supersets from facts every rule can share, computed once per batch on first use:
 
-* :attr:`Batch.text` — every record's :attr:`~datalint.record.Record.all_text`, joined with
+* :attr:`Batch.text` — every record's :attr:`~datalint.io.record.Record.all_text`, joined with
   a NUL character, with each record's start offset in :attr:`Batch.starts`;
 * :meth:`Batch.having` — the records whose text holds one of some given strings;
 * :attr:`Batch.symbols` — every record's ``symbols`` (its UTF-8 text without ASCII letters
@@ -191,7 +191,7 @@ class Batch:
 
     @property
     def symbols(self) -> list[bytes]:
-        """Each record's ``symbols`` (see :func:`datalint.record.symbols_of`); also stored
+        """Each record's ``symbols`` (see :func:`datalint.io.record.symbols_of`); also stored
         on the records."""
         if self._symbols is None:
             records = self.records

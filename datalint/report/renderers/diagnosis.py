@@ -11,7 +11,7 @@ import textwrap
 import click
 
 from ..diagnosis import Diagnosis, diagnose
-from ..report import Report
+from ..model import Report
 from .escape import escape_terminal
 
 _VERDICT_COLOR = {"ready": "green", "review": "yellow", "fix": "red"}

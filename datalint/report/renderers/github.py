@@ -13,8 +13,8 @@ early or start a command of its own.
 
 from __future__ import annotations
 
-from ..record import Location
-from ..report import Report
+from ...io.record import Location
+from ..model import Report
 from .escape import _UNSAFE, escape_terminal
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}

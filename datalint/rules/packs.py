@@ -1,4 +1,4 @@
-"""Declarative pattern packs (the TOML files in the top-level ``rules/`` folder).
+"""Declarative pattern packs (the TOML files in the top-level ``packs/`` folder).
 
 A pack feeds one rule with patterns::
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .registry import UsageError
+from ..registry import UsageError
 
 
 def _luhn(s: str) -> bool:
@@ -96,9 +96,9 @@ class Pattern:
 
 
 def builtin_pack_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    installed = here / "_packs"
-    return installed if installed.is_dir() else here.parent / "rules"
+    package = Path(__file__).resolve().parent.parent  # datalint/
+    installed = package / "_packs"  # in a wheel (pyproject.toml: force-include)
+    return installed if installed.is_dir() else package.parent / "packs"
 
 
 _PATTERN_KEYS = {"id", "regex", "description", "severity", "ignore-case", "roles", "fields",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ..diagnosis import diagnose
-from ..report import SEVERITY_RANK, Report
+from ..model import SEVERITY_RANK, Report
 from .escape import escape_terminal
 
 #: How many findings the "top findings" table shows, and the folded list at most.

@@ -10,17 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import registry
-from .batch import BATCH_SIZE, Batch
-from .config import Config, build_options
-from .layouts import SUPPRESS_FIELD, LayoutMapper
-from .packs import PatternSet, load_packs
-from .readers import (DEFAULT_MAX_LINE_BYTES, InputFileError, ReaderEvent, Source, discover,
+from .. import registry
+from ..io.batch import BATCH_SIZE, Batch
+from ..config import Config, build_options
+from ..io.layouts import SUPPRESS_FIELD, LayoutMapper
+from ..rules.packs import PatternSet, load_packs
+from ..io.readers import (DEFAULT_MAX_LINE_BYTES, InputFileError, ReaderEvent, Source, discover,
                       read_source)
-from .record import Location, Record
-from .resources import Resources
-from .report import Finding, InputError, Metric, Report, RuleError, Skipped
-from .rule import DatasetRule, LayoutRule, ReaderRule, RecordRule, Rule
+from ..io.record import Location, Record
+from ..resources import Resources
+from ..report.model import Finding, InputError, Metric, Report, RuleError, Skipped
+from ..rule import DatasetRule, LayoutRule, ReaderRule, RecordRule, Rule
 
 
 
@@ -35,7 +35,7 @@ class RunContext:
         # Read here, before any data, so that a bad file is a usage error (exit 2).
         self.training = None
         if cfg.training_config:
-            from .training import load_training_config
+            from ..rules.training.configs import load_training_config
 
             self.training = load_training_config(cfg.training_config)
         # --- end training config
@@ -96,7 +96,7 @@ class Engine:
             self.instances[cls.code] = cls(opts, cfg.severity.get(cls.code), self.context)
         self.by_name = {r.name: r for r in self.instances.values()}
         if cfg.model and any("embeddings" in r.requires for r in self.instances.values()):
-            from .resources.embeddings import ModelSpec
+            from ..resources.embeddings import ModelSpec
 
             ModelSpec(cfg.model)  # a wrong --model fails now, before the data is read
         self._suppress_cache: dict[Any, tuple[frozenset[str] | None, str | None]] = {}
@@ -224,7 +224,7 @@ class Engine:
                                 severity=item.severity))
                         continue
                     adapt(item)
-                    # --- workflows: content hashes for baseline/diff keys (datalint.baseline)
+                    # --- workflows: content hashes for baseline/diff keys (datalint.workflows.baseline)
                     if record_hashes is not None:
                         record_hashes[(item.path, item.index)] = item.content_hash()
                     # --- end workflows
@@ -298,7 +298,7 @@ class Engine:
 
     def _resource_settings(self, dataset_rules: list, report: Report) -> dict[str, Any]:
         """What the shared resources need to know: model, cache, k, the eval records."""
-        from .resources.embeddings import default_cache_dir
+        from ..resources.embeddings import default_cache_dir
 
         cfg = self.cfg
         if cfg.no_cache:
@@ -362,7 +362,7 @@ def lint(paths: str | Path | list[str | Path], *, config: Config | None = None,
     ``baseline``: a file written by ``datalint check --write-baseline``; the findings it holds
     are left out of the Report (``Report.baselined`` counts them).
     """
-    from .config import find_config, load_config, merge_cli
+    from ..config import find_config, load_config, merge_cli
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -374,9 +374,9 @@ def lint(paths: str | Path | list[str | Path], *, config: Config | None = None,
         training_config = [training_config]
     config = merge_cli(config, select=select, ignore=ignore or (), options=options,
                        training_config=[str(p) for p in training_config or ()])
-    # --- workflows: baseline (datalint.baseline)
+    # --- workflows: baseline (datalint.workflows.baseline)
     if baseline is not None:
-        from .baseline import apply_baseline, load_baseline
+        from ..workflows.baseline import apply_baseline, load_baseline
 
         keys = load_baseline(baseline)
         engine = Engine(config)

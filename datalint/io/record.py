@@ -1,6 +1,6 @@
 """The canonical record every rule sees, whatever the input layout was.
 
-Readers produce :class:`Record` objects; layout adapters (``datalint.layouts``) fill in the
+Readers produce :class:`Record` objects; layout adapters (``datalint.io.layouts``) fill in the
 role-tagged turns.  Rules never look at raw layouts, only at turns and spans.
 """
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import orjson
 
-from .. import __version__
+from ... import __version__
 from ..diagnosis import diagnose
-from ..report import SCHEMA_VERSION, Report
+from ..model import SCHEMA_VERSION, Report
 
 
 def as_dict(report: Report) -> dict:

@@ -1,6 +1,6 @@
 """datalint: a linter for LLM fine-tuning datasets."""
 
-__version__ = "0.1.0"
+from .version import __version__
 
 
 def lint(*args, **kwargs):

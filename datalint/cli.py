@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from .version import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
 
@@ -141,7 +141,7 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
     """
     from .config import Config, find_config, load_config, merge_cli
     from .pipeline.engine import Engine
-    from .registry import UsageError
+    from .errors import UsageError
     from .report.renderers import render
 
     try:
@@ -168,7 +168,8 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
                         production_files=production_files, production_field=production_field)
         show_progress = sys.stderr.isatty() if progress is None else progress
         # --- workflows: baseline
-        from .workflows.baseline import BaselineError, load_baseline
+        from .workflows.baseline import load_baseline
+        from .errors import BaselineError
 
         try:
             baseline_keys = load_baseline(baseline_file) if baseline_file else None
@@ -241,7 +242,7 @@ def prepare_cmd(model):
     The embedding rules use a static model distilled from the embedding model.  Without this
     step it is built on first use and kept in the cache folder; `make setup` runs it.
     """
-    from .registry import UsageError
+    from .errors import UsageError
     from .resources.embeddings import ModelSpec
     from .resources.static import prepare
 
@@ -291,7 +292,8 @@ def rules_markdown(rules) -> str:
 def rule_cmd(name):
     """Show a rule's documentation, by code or name."""
     from .config import options_doc
-    from .registry import UsageError, find_rule
+    from .registry import find_rule
+    from .errors import UsageError
 
     try:
         r = find_rule(name)
@@ -415,7 +417,7 @@ def diff_cmd(old, new, select, ignore, extend_select, config_path, isolated, sev
     failing) at or above --fail-on, 2 usage or input error, 3 a rule crashed.
     """
     from .workflows.diff import as_dict, compare, render_text, run_side
-    from .registry import UsageError
+    from .errors import UsageError
 
     try:
         cfg = _workflow_config(new, config_path, isolated, select, ignore, extend_select,
@@ -459,10 +461,12 @@ def clean_cmd(input_path, output, select, ignore, extend_select, config_path, is
     Exit codes: 0 written, 2 usage or input error (nothing written),
     3 a rule crashed (nothing written).
     """
-    from .workflows.clean import CleanError, CleanResult, check_paths, plan, render_text, write_clean
+    from .workflows.clean import CleanResult, check_paths, plan, render_text, write_clean
+    from .errors import CleanError
     from .pipeline.engine import Engine
-    from .io.readers import InputFileError, discover
-    from .registry import UsageError
+    from .io.readers import discover
+    from .errors import InputFileError
+    from .errors import UsageError
 
     try:
         check_paths(input_path, output, force)

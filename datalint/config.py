@@ -43,7 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from .io.layouts import LAYOUTS
-from .registry import UsageError, find_rule, suggest, validate_selector
+from .registry import find_rule, suggest, validate_selector
+from .errors import UsageError
 from .report.model import SEVERITIES
 
 CONFIG_FILES = ("datalint.toml", ".datalint.toml", "pyproject.toml")

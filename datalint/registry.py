@@ -14,11 +14,8 @@ import importlib
 import pkgutil
 from functools import lru_cache
 
+from .errors import UsageError
 from .rule import FAMILIES, Rule
-
-
-class UsageError(Exception):
-    """A mistake in the command line or configuration (exit code 2)."""
 
 
 @lru_cache(maxsize=1)

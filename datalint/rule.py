@@ -30,7 +30,7 @@ from .report.model import Finding, Metric
 
 if TYPE_CHECKING:
     from .io.batch import Batch
-    from .pipeline.engine import Dataset
+    from .pipeline.context import Dataset
 
 DOC_SECTIONS = ("What it does", "Why it hurts fine-tuning", "Example", "How to fix", "Options")
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from datalint.cli import main
-from datalint.registry import UsageError
+from datalint.errors import UsageError
 from datalint.rules.content.encoding_error import describe
 from datalint.rules.content.repeated_content import find_repeat
 from datalint.rules.content.too_long import estimate_tokens

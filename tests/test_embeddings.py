@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from datalint.registry import UsageError
+from datalint.errors import UsageError
 from datalint.resources.embeddings import (DEFAULT_MODEL_SHA256, EmbeddingCache, Embedder,
                                            ModelSpec)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from datalint import __version__
+from datalint.version import __version__
 from datalint.cli import main
 from datalint.io.record import Location
 from datalint.registry import all_rules, find_rule

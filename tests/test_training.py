@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from datalint.cli import main
 from datalint.config import Config, merge_cli
 from datalint.pipeline.engine import Engine
-from datalint.registry import UsageError, all_rules
+from datalint.registry import all_rules
+from datalint.errors import UsageError
 from datalint.rules.training.configs import load_training_config
 
 from .conftest import FIXTURES, ROOT

@@ -22,6 +22,7 @@ from typing import Any, Iterator
 
 import orjson
 
+from ..errors import InputFileError
 from .record import _UNSET, Record
 
 #: Lines longer than this are reported and skipped instead of parsed (bytes).
@@ -40,15 +41,6 @@ METADATA_FILES = {"dataset_info.json", "state.json", "dataset_dict.json", "packa
 #: Columns whose string cells may hold JSON (CSV files carrying chat records).
 JSON_COLUMNS = ("messages", "conversations", "chosen", "rejected", "prompt", "completion",
                 "history")
-
-
-class InputFileError(Exception):
-    """A file that cannot be read at all."""
-
-    def __init__(self, path: str, message: str):
-        super().__init__(f"{path}: {message}")
-        self.path = path
-        self.message = message
 
 
 @dataclass(slots=True)

@@ -6,56 +6,23 @@ from __future__ import annotations
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .. import registry
 from ..io.batch import BATCH_SIZE, Batch
 from ..config import Config, build_options
 from ..io.layouts import SUPPRESS_FIELD, LayoutMapper
-from ..rules.packs import PatternSet, load_packs
-from ..io.readers import (DEFAULT_MAX_LINE_BYTES, InputFileError, ReaderEvent, Source, discover,
-                      read_source)
+
+from ..io.readers import DEFAULT_MAX_LINE_BYTES, ReaderEvent, Source, discover, read_source
+from ..errors import InputFileError
 from ..io.record import Location, Record
 from ..resources import Resources
+from .context import Dataset, RunContext
+from ..report.diagnosis import diagnose
 from ..report.model import Finding, InputError, Metric, Report, RuleError, Skipped
 from ..rule import DatasetRule, LayoutRule, ReaderRule, RecordRule, Rule
 
-
-
-class RunContext:
-    """What rules may ask the engine for: their pattern packs and run-wide settings."""
-
-    def __init__(self, cfg: Config):
-        self.cfg = cfg
-        self._packs = load_packs(tuple(cfg.packs))
-        self._sets: dict[str, PatternSet] = {}
-        # --- training config, for the training rules (None: they report themselves skipped).
-        # Read here, before any data, so that a bad file is a usage error (exit 2).
-        self.training = None
-        if cfg.training_config:
-            from ..rules.training.configs import load_training_config
-
-            self.training = load_training_config(cfg.training_config)
-        # --- end training config
-
-    def patterns(self, rule_name: str) -> PatternSet:
-        if rule_name not in self._sets:
-            self._sets[rule_name] = PatternSet(self._packs.get(rule_name, []))
-        return self._sets[rule_name]
-
-
-@dataclass
-class Dataset:
-    """What a dataset rule sees: every record (when a selected rule needs them) and counts."""
-
-    sources: list[str]
-    count: int
-    records: list[Record] | None
-    context: RunContext
-    layouts: dict[str, int] = field(default_factory=dict)
-    resources: Resources = field(default_factory=lambda: Resources(None))
 
 
 class _Progress:
@@ -88,7 +55,10 @@ class Engine:
     def __init__(self, cfg: Config, progress: bool = False):
         self.cfg = cfg
         self.selected = registry.select_rules(cfg.select, cfg.ignore, cfg.extend_select)
-        self.context = RunContext(cfg)
+        self.context = RunContext(
+            packs=tuple(cfg.packs), training_config=tuple(cfg.training_config),
+            fields=cfg.fields, roles=cfg.roles, max_line_bytes=cfg.max_line_bytes,
+            tokenizer=cfg.rule_options.get("C008", {}).get("tokenizer"))
         self.progress = _Progress(progress)
         self.instances: dict[str, Rule] = {}
         for cls in self.selected:
@@ -294,6 +264,7 @@ class Engine:
             except Exception as exc:
                 crash(rule, exc)
         report.sort()
+        report.diagnosis = diagnose(report)
         return report
 
     def _resource_settings(self, dataset_rules: list, report: Report) -> dict[str, Any]:
@@ -320,16 +291,10 @@ class Engine:
     def read_records(self, paths: list[str], report: Report) -> list[Record]:
         """Every record of other files (an eval set), mapped to turns; no rules run on them.
         Files that cannot be read are input errors of the report."""
-        mapper = LayoutMapper(self.cfg.fields, self.cfg.roles)
-        max_line = self.cfg.max_line_bytes or DEFAULT_MAX_LINE_BYTES
         out: list[Record] = []
         for p in paths:
             try:
-                for src in discover([p]):
-                    for item in read_source(src, max_line):
-                        if type(item) is not ReaderEvent:
-                            mapper.adapt(item)
-                            out.append(item)
+                out.extend(self.context.read_records(p))
             except InputFileError as e:
                 report.input_errors.append(InputError(e.path, e.message))
             except (OSError, MemoryError) as e:

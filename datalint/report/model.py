@@ -101,6 +101,9 @@ class Report:
     # --- baseline (datalint.workflows.baseline): findings hidden by --baseline; None: no baseline used
     baselined: int | None = None
     # --- end baseline
+    #: the :class:`~datalint.report.diagnosis.Diagnosis` of these findings and metrics,
+    #: computed once when the run ends (and again when a baseline hides findings)
+    diagnosis: Any = None
 
     def sort(self) -> None:
         self.findings.sort(key=lambda f: (f.location.sort_key(), f.code))

@@ -25,7 +25,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from ..registry import UsageError
+from ..errors import UsageError
 
 #: sha256 of model.safetensors of sentence-transformers/all-MiniLM-L6-v2 (upstream release).
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"

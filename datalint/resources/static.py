@@ -45,7 +45,7 @@ def _distill(spec: ModelSpec, out: Path) -> None:
             hf_logging.set_verbosity_error()
             hf_logging.disable_progress_bar()
         except ImportError:
-            from ..registry import UsageError
+            from ..errors import UsageError
 
             raise UsageError("the fast embedding tier needs the package `model2vec[distill]`; "
                              "install it, or deselect the embedding rules") from None

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..registry import UsageError
+from ..errors import UsageError
 
 
 def _luhn(s: str) -> bool:

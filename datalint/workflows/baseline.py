@@ -20,6 +20,8 @@ from typing import Iterable
 
 import orjson
 
+from ..errors import BaselineError
+from ..report.diagnosis import diagnose
 from ..report.model import Finding, Report
 
 #: Version of the baseline file format (see README, "Baseline").
@@ -102,8 +104,8 @@ def keyed(findings: Iterable[Finding], hashes: Hashes) -> list[tuple[str, Findin
 
 def baseline_dict(report: Report, hashes: Hashes) -> dict:
     """The baseline file's content for every finding of ``report``."""
-    from .. import __version__
-    from ..report.renderers.text import location_str
+    from ..version import __version__
+    from ..report.renderers.escape import location_str
 
     entries: dict[str, dict] = {}
     for key, f in keyed(report.findings, hashes):
@@ -124,10 +126,6 @@ def write_baseline(path: str | Path, report: Report, hashes: Hashes) -> int:
     data = baseline_dict(report, hashes)
     Path(path).write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
     return sum(e["count"] for e in data["findings"])
-
-
-class BaselineError(Exception):
-    pass
 
 
 def load_baseline(path: str | Path) -> Counter:
@@ -175,4 +173,5 @@ def apply_baseline(report: Report, keys: Counter, hashes: Hashes) -> tuple[int, 
     hidden = len(found) - len(kept)
     report.findings = kept
     report.baselined = hidden
+    report.diagnosis = diagnose(report)
     return hidden, sum(keys.values()) - hidden

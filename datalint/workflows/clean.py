@@ -19,15 +19,12 @@ from pathlib import Path
 
 import orjson
 
+from ..errors import CleanError
 from ..io.readers import Source
 from ..report.model import SEVERITY_RANK, Finding, Report
 
 #: The rules whose clusters are copies of one record: one is kept, the others dropped.
 DEDUP_RULES = ("D001", "D002", "D005", "D006")
-
-
-class CleanError(Exception):
-    pass
 
 
 @dataclass

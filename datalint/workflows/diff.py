@@ -125,7 +125,7 @@ def run_side(cfg, paths: list[str]) -> Side:
 # -- rendering --------------------------------------------------------------------------------
 
 def _where(f: Finding) -> str:
-    from ..report.renderers.text import location_str
+    from ..report.renderers.escape import location_str
 
     return location_str(f.location)
 
@@ -190,7 +190,7 @@ def render_text(d: Diff, fail_on: str, limit: int = 20) -> str:
 
 
 def as_dict(d: Diff, fail_on: str) -> dict[str, Any]:
-    from .. import __version__
+    from ..version import __version__
 
     def metric(m: Metric | None):
         return None if m is None else {"value": m.value, "threshold": m.threshold,

@@ -10,7 +10,7 @@ import textwrap
 
 import click
 
-from ..diagnosis import Diagnosis, diagnose
+from ..diagnosis import Diagnosis
 from ..model import Report
 from .escape import escape_terminal
 
@@ -71,6 +71,6 @@ def section(diag: Diagnosis, *, color: bool = False, verbose: bool = False) -> l
 
 
 def render(report: Report, *, color: bool = False, **_: object) -> str:
-    diag = diagnose(report)
+    diag = report.diagnosis
     lines = [verdict_line(diag, color=color), ""] + section(diag, color=color, verbose=True)
     return "\n".join(lines) + "\n"

@@ -18,3 +18,14 @@ def _esc(m: re.Match) -> str:
 def escape_terminal(s: str) -> str:
     """Make text safe to print: control and invisible characters become visible escapes."""
     return _UNSAFE.sub(_esc, s)
+
+
+def location_str(loc) -> str:
+    if loc.path is None:
+        return "<dataset>"
+    path = escape_terminal(loc.path)
+    if loc.line is not None:
+        return f"{path}:{loc.line}"
+    if loc.index is not None:
+        return f"{path}#{loc.index}"
+    return path

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import html as _html
 
-from ... import __version__
-from ..diagnosis import Diagnosis, diagnose
+from ...version import __version__
+from ..diagnosis import Diagnosis
 from ..model import SEVERITY_RANK, Report
 from .escape import escape_terminal
 
@@ -330,7 +330,7 @@ def _pairs(report: Report) -> list[str]:
 
 
 def render(report: Report, **_: object) -> str:
-    diag = diagnose(report)
+    diag = report.diagnosis
     docs = _docs()
     sev = report.counts_by_severity()
     files = ", ".join(report.files[:5]) + (f" and {len(report.files) - 5:,} more"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from ... import __version__
-from ..diagnosis import diagnose
+from ...version import __version__
 from ..model import SCHEMA_VERSION, Report
 
 
@@ -22,7 +21,7 @@ def as_dict(report: Report) -> dict:
                          "traceback": e.traceback} for e in report.errors],
         "input_errors": [{"path": e.path, "message": e.message} for e in report.input_errors],
         # --- diagnosis (added in schema 1; see README, "JSON output")
-        "diagnosis": diagnose(report).to_dict(),
+        "diagnosis": report.diagnosis.to_dict(),
     }
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 
-from ..diagnosis import diagnose
 from ..model import SEVERITY_RANK, Report
 from .escape import escape_terminal
 
@@ -76,7 +75,7 @@ def _finding_row(f) -> str:
 
 
 def render(report: Report, **_: object) -> str:
-    diag = diagnose(report)
+    diag = report.diagnosis
     out: list[str] = []
     out.append(f"## {_ICON[diag.verdict]} datalint: {diag.verdict_label}")
     out.append("")

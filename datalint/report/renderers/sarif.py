@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import orjson
 
-from ... import __version__
+from ...version import __version__
 from ...io.record import Location
 from ..model import Report
 

@@ -5,20 +5,9 @@ from __future__ import annotations
 import click
 
 from ..model import Report
-from .escape import escape_terminal
+from .escape import escape_terminal, location_str
 
 _SEV_COLOR = {"error": "red", "warning": "yellow", "info": "blue"}
-
-
-def location_str(loc) -> str:
-    if loc.path is None:
-        return "<dataset>"
-    path = escape_terminal(loc.path)
-    if loc.line is not None:
-        return f"{path}:{loc.line}"
-    if loc.index is not None:
-        return f"{path}#{loc.index}"
-    return path
 
 
 def render(report: Report, *, color: bool = False, statistics_only: bool = False,
@@ -28,10 +17,9 @@ def render(report: Report, *, color: bool = False, statistics_only: bool = False
 
     out: list[str] = []
     # --- diagnosis: the verdict opens every text report (see datalint/report/diagnosis.py)
-    from ..diagnosis import diagnose
     from .diagnosis import section, verdict_line
 
-    diag = diagnose(report)
+    diag = report.diagnosis
     out += [verdict_line(diag, color=color), ""]
     # --- end diagnosis
     if not statistics_only:

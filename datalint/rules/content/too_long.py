@@ -3,7 +3,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from ...io.record import ASSISTANT
-from ...registry import UsageError
+from ...errors import UsageError
 from ...rule import RecordRule
 
 #: Tokens added per turn by a chat template (role markers, separators) in the estimate.

@@ -35,7 +35,7 @@ from typing import Any, Callable
 import orjson
 
 from ...io.record import Location
-from ...registry import UsageError
+from ...errors import UsageError
 
 #: A training config larger than this is not a training config.
 MAX_CONFIG_BYTES = 8 * 1024 * 1024

@@ -2,9 +2,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...io.layouts import LayoutMapper
-from ...io.readers import (DEFAULT_MAX_LINE_BYTES, InputFileError, ReaderEvent, discover,
-                              read_source)
+from ...errors import InputFileError
 from ...resources.texts import normalize, prompt_text
 
 from ._common import TrainingRule
@@ -133,15 +131,7 @@ class EvalEqualsTrain(TrainingRule):
 
     def _read(self, dataset, path: str) -> list:
         """The eval file's records, mapped to turns like the training data (no rules run)."""
-        cfg = dataset.context.cfg
-        mapper = LayoutMapper(cfg.fields, cfg.roles)
-        out = []
-        for src in discover([path]):
-            for item in read_source(src, cfg.max_line_bytes or DEFAULT_MAX_LINE_BYTES):
-                if type(item) is not ReaderEvent:
-                    mapper.adapt(item)
-                    out.append(item)
-        return out
+        return dataset.context.read_records(path)
 
     def _overlap(self, dataset, ev, shown: str, eval_records: list, train_idx):
         hashes = dataset.resources.content_hashes()

@@ -58,7 +58,7 @@ class SeqLenTruncatesData(TrainingRule):
         # data is read so that a bad path is a usage error
         path = None
         if self.training is not None and self.context is not None:
-            path = self.context.cfg.rule_options.get("C008", {}).get("tokenizer")
+            path = self.context.tokenizer
         self.tok = _load_tokenizer(path) if path else None
 
     def _count(self, text: str) -> int:

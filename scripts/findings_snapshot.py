@@ -86,7 +86,7 @@ def cases(corpora: Path | None, tmp: Path) -> dict[str, list[str]]:
     return out
 
 
-def run_case(name: str, argv: list[str], out_dir: Path, env: dict) -> None:
+def run_case(name: str, argv: list[str], out_dir: Path, env: dict, work: Path) -> None:
     exe = [sys.executable, "-m", "datalint"]
     if argv == ["__all_rule_docs__"]:
         codes = subprocess.run([*exe, "rules", "--format", "json"], capture_output=True,
@@ -102,9 +102,10 @@ def run_case(name: str, argv: list[str], out_dir: Path, env: dict) -> None:
         (out_dir / f"{name}.err").write_text("")
         return
     p = subprocess.run([*exe, *argv], capture_output=True, env=env, cwd=ROOT)
-    (out_dir / f"{name}.out").write_bytes(p.stdout)
+    scratch = str(work).encode()
+    (out_dir / f"{name}.out").write_bytes(p.stdout.replace(scratch, b"<work>"))
     (out_dir / f"{name}.rc").write_text(f"{p.returncode}\n")
-    (out_dir / f"{name}.err").write_bytes(p.stderr)
+    (out_dir / f"{name}.err").write_bytes(p.stderr.replace(scratch, b"<work>"))
 
 
 def main() -> None:
@@ -113,13 +114,15 @@ def main() -> None:
     ap.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", help="run only the cases whose name contains this")
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "datalint-snapshot-work",
+                    help="scratch folder (emptied first; written as <work> in the output, so "
+                         "snapshots made with different scratch folders compare equal)")
     args = ap.parse_args()
     corpora = args.corpora if args.corpora.is_dir() else None
     args.out.mkdir(parents=True, exist_ok=True)
-    # a fixed folder: paths written into the output are the same from one snapshot to the next
-    tmp = Path(tempfile.gettempdir()) / "datalint-snapshot-work"
+    tmp = args.work.resolve()
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    tmp.mkdir(parents=True)
     env = dict(os.environ, DATALINT_CACHE_DIR=str(tmp / "cache"))
     # the distilled fast model is expensive to build: reuse the usual one
     usual = Path(os.environ.get("DATALINT_CACHE_DIR", Path.home() / ".cache" / "datalint"))
@@ -131,10 +134,10 @@ def main() -> None:
     # the baseline is written before it is used
     first = {k: v for k, v in todo.items() if k == "baseline-write"}
     for k, v in first.items():
-        run_case(k, v, args.out, env)
+        run_case(k, v, args.out, env, tmp)
     rest = {k: v for k, v in todo.items() if k not in first}
     with ThreadPoolExecutor(args.jobs) as pool:
-        list(pool.map(lambda kv: run_case(kv[0], kv[1], args.out, env), rest.items()))
+        list(pool.map(lambda kv: run_case(kv[0], kv[1], args.out, env, tmp), rest.items()))
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"{len(todo)} cases written to {args.out}")
 

@@ -268,7 +268,7 @@ def test_folder_named_like_a_data_file(tmp_path):
 
 
 def test_file_vanishes_between_discovery_and_reading(tmp_path, monkeypatch):
-    import datalint.pipeline.engine as engine
+    import datalint.pipeline.read as engine
 
     d = tmp_path / "data"
     d.mkdir()
@@ -290,7 +290,7 @@ def test_file_vanishes_between_discovery_and_reading(tmp_path, monkeypatch):
 
 
 def test_source_that_is_a_directory(tmp_path, monkeypatch):
-    import datalint.pipeline.engine as engine
+    import datalint.pipeline.read as engine
 
     d = tmp_path / "x.jsonl"
     d.mkdir()

@@ -216,9 +216,9 @@ def _dataset(n: int) -> list[dict]:
 def test_findings_do_not_depend_on_batch_size(tmp_path, monkeypatch, size):
     p = write_jsonl(tmp_path / "data.jsonl", _dataset(1300))
     select = ["F", "C", "R", "P"]
-    monkeypatch.setattr("datalint.pipeline.engine.BATCH_SIZE", 100_000)
+    monkeypatch.setattr("datalint.pipeline.read.BATCH_SIZE", 100_000)
     whole = run(p, select=select)
-    monkeypatch.setattr("datalint.pipeline.engine.BATCH_SIZE", size)
+    monkeypatch.setattr("datalint.pipeline.read.BATCH_SIZE", size)
     batched = run(p, select=select)
     key = [(f.location.line, f.code, f.location.field, f.message) for f in whole.findings]
     assert key == [(f.location.line, f.code, f.location.field, f.message)

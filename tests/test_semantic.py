@@ -8,6 +8,8 @@ the real models are exercised by the rule fixtures.
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import random
 
@@ -41,8 +43,7 @@ def lint(tmp_path, records, select, eval_records=None, options=None, name="data.
         cfg.eval = [str(write_jsonl(tmp_path / "eval.jsonl", eval_records))]
     eng = Engine(cfg)
     base = eng._resource_settings
-    eng._resource_settings = lambda rules, report: {
-        **base(rules, report), "encoders": {"fast": bag_of_words, "full": bag_of_words}}
+    eng._resource_settings = lambda rules, report: dataclasses.replace(base(rules, report), encoders={"fast": bag_of_words, "full": bag_of_words})
     return eng.run([str(path)])
 
 
@@ -184,12 +185,12 @@ def test_template_lines_are_masked_only_inside_longer_texts():
 
 
 def test_knn_result_cache_is_bit_identical_and_skips_the_search(tmp_path):
-    from datalint.resources import Resources
+    from datalint.resources import Resources, ResourceSettings
 
     class FastIdentity:
         identity = "test-model"
 
-    res = Resources([], {"cache_dir": tmp_path})
+    res = Resources([], ResourceSettings(cache_dir=tmp_path))
     res._memo[("embedder", "fast")] = FastIdentity()
     vecs = bag_of_words([f"text number {i} about {w}" for i, w in enumerate("abcdefgh")])
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
@@ -226,8 +227,8 @@ def test_embedding_options_from_config_and_command_line(tmp_path):
     cfg = merge_cli(cfg, no_cache=True, eval_files=("other.jsonl",))
     eng = Engine(merge_cli(cfg, select=["semantic-duplicate"]))
     settings = eng._resource_settings(list(eng.instances.values()), None)
-    assert settings["cache_dir"] is None and settings["model"] == cfg.model
-    assert settings["k"] == 10
+    assert settings.cache_dir is None and settings.model == cfg.model
+    assert settings.k == 10
 
 
 def test_model_option_must_be_a_model_folder(tmp_path):

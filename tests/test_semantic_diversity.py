@@ -9,6 +9,8 @@ own wording, which is what a general instruction set looks like to a bag of word
 
 from __future__ import annotations
 
+import dataclasses
+
 import random
 
 import numpy as np
@@ -210,8 +212,7 @@ def lint_with_config(tmp_path, records, config_name):
                     training_config=[str(FIXTURES / "training" / config_name)])
     eng = Engine(cfg)
     base = eng._resource_settings
-    eng._resource_settings = lambda rules, report: {
-        **base(rules, report), "encoders": {"fast": bag_of_words, "full": bag_of_words}}
+    eng._resource_settings = lambda rules, report: dataclasses.replace(base(rules, report), encoders={"fast": bag_of_words, "full": bag_of_words})
     rep = eng.run([str(path)])
     assert not rep.errors, rep.errors
     return rep

@@ -22,6 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..rules.format.missing_field import MISSING_FIELD
+from ..rules.format.unknown_format import UNKNOWN_FORMAT
+from ..rules.format.wrong_type import WRONG_TYPE
 from .record import ASSISTANT, SUPPRESS_FIELD, SYSTEM, TOOL, USER, Record, Span, Turn
 
 ROLE_ALIASES: dict[str, str] = {
@@ -90,7 +93,7 @@ class LayoutMapper:
         raw = rec.raw
         if not isinstance(raw, dict):
             rec.layout = None
-            rec.add_issue("wrong-type", None,
+            rec.add_issue(WRONG_TYPE, None,
                           f"record is a JSON {_type_name(raw)}, expected an object")
             return
         if self.fields:
@@ -132,13 +135,13 @@ class LayoutMapper:
                         rec.turns = [Turn("text", t, "text")]
                     else:
                         rec.turns = [Turn("text", None, "text")]
-                        rec.add_issue("wrong-type", "text",
+                        rec.add_issue(WRONG_TYPE, "text",
                                       f"`text` is {_a_type(t)}, expected a string")
                 else:
                     rec.layout = None
                     used = ()
                     keys = ", ".join(sorted(str(k) for k in raw)[:8]) or "no fields"
-                    rec.add_issue("unknown-format", None,
+                    rec.add_issue(UNKNOWN_FORMAT, None,
                                   f"no known layout fits this record (fields: {keys})")
         # metadata and id: everything the layout did not consume, made from the raw fields
         # when first asked for (from the renamed ones now, when fields are mapped)
@@ -162,7 +165,7 @@ class LayoutMapper:
             return value
         if value is None:
             if required:
-                rec.add_issue("missing-field", field, f"`{field}` is missing or null")
+                rec.add_issue(MISSING_FIELD, field, f"`{field}` is missing or null")
             return None
         if isinstance(value, list):
             parts = []
@@ -173,20 +176,20 @@ class LayoutMapper:
                         if isinstance(t, str):
                             parts.append(t)
                         else:
-                            rec.add_issue("wrong-type", f"{field}[{j}].text",
+                            rec.add_issue(WRONG_TYPE, f"{field}[{j}].text",
                                           f"text part is {_a_type(t)}, expected a string")
                 elif isinstance(part, str):
                     parts.append(part)
                 else:
-                    rec.add_issue("wrong-type", f"{field}[{j}]",
+                    rec.add_issue(WRONG_TYPE, f"{field}[{j}]",
                                   f"content part is {_a_type(part)}, expected an object")
             return "".join(parts) if parts or not value else None
-        rec.add_issue("wrong-type", field, f"`{field}` is {_a_type(value)}, expected a string")
+        rec.add_issue(WRONG_TYPE, field, f"`{field}` is {_a_type(value)}, expected a string")
         return None
 
     def _messages(self, rec: Record, msgs: Any, base: str, branch: str | None = None) -> list[Turn]:
         if not isinstance(msgs, list):
-            rec.add_issue("wrong-type", base, f"`{base}` is {_a_type(msgs)}, expected a list")
+            rec.add_issue(WRONG_TYPE, base, f"`{base}` is {_a_type(msgs)}, expected a list")
             return []
         turns = []
         roles_get = self.roles.get
@@ -214,7 +217,7 @@ class LayoutMapper:
                     continue
             f = f"{base}[{i}]"
             if not isinstance(m, dict):
-                rec.add_issue("wrong-type", f, f"message is {_a_type(m)}, expected an object")
+                rec.add_issue(WRONG_TYPE, f, f"message is {_a_type(m)}, expected an object")
                 continue
             if "role" in m:
                 rk, ck = "role", "content"
@@ -224,24 +227,24 @@ class LayoutMapper:
                 rk, ck = "role", ("content" if "content" in m else "value")
             raw_role = m.get(rk)
             if raw_role is None:
-                rec.add_issue("missing-field", f"{f}.{rk}", f"message has no `{rk}`")
+                rec.add_issue(MISSING_FIELD, f"{f}.{rk}", f"message has no `{rk}`")
                 role = "?"
                 raw_role = None
             elif not isinstance(raw_role, str):
-                rec.add_issue("wrong-type", f"{f}.{rk}",
+                rec.add_issue(WRONG_TYPE, f"{f}.{rk}",
                               f"`{rk}` is {_a_type(raw_role)}, expected a string")
                 role, raw_role = "?", None
             else:
                 role = self._role(raw_role)
             tool_calls = m.get("tool_calls")
             if tool_calls is not None and not isinstance(tool_calls, list):
-                rec.add_issue("wrong-type", f"{f}.tool_calls",
+                rec.add_issue(WRONG_TYPE, f"{f}.tool_calls",
                               f"`tool_calls` is {_a_type(tool_calls)}, expected a list")
                 tool_calls = None
             has_call = bool(tool_calls) or "function_call" in m
             field = f"{f}.{ck}"
             if ck not in m and not has_call:
-                rec.add_issue("missing-field", field, f"message has no `{ck}`")
+                rec.add_issue(MISSING_FIELD, field, f"message has no `{ck}`")
                 text = None
             else:
                 text = self._content(rec, m.get(ck), field, required=not has_call)
@@ -271,7 +274,7 @@ class LayoutMapper:
                 turns.append(Turn(USER, self._content(rec, p, "prompt", True), "prompt"))
         for side in ("chosen", "rejected"):
             if side not in raw:
-                rec.add_issue("missing-field", side,
+                rec.add_issue(MISSING_FIELD, side,
                               f"preference pair has no `{side}` answer")
         chosen = self._side(rec, raw["chosen"], "chosen", None) if "chosen" in raw else []
         rejected = self._side(rec, raw["rejected"], "rejected", "rejected") if "rejected" in raw else []
@@ -299,7 +302,7 @@ class LayoutMapper:
         hist = raw.get("history")
         if hist:
             if not isinstance(hist, list):
-                rec.add_issue("wrong-type", "history",
+                rec.add_issue(WRONG_TYPE, "history",
                               f"`history` is {_a_type(hist)}, expected a list of pairs")
             else:
                 for i, pair in enumerate(hist):
@@ -309,7 +312,7 @@ class LayoutMapper:
                         turns.append(Turn(USER, q, f"history[{i}][0]"))
                         turns.append(Turn(ASSISTANT, a, f"history[{i}][1]"))
                     else:
-                        rec.add_issue("wrong-type", f"history[{i}]",
+                        rec.add_issue(WRONG_TYPE, f"history[{i}]",
                                       "history entry is not a [question, answer] pair")
         instr = self._content(rec, raw.get("instruction"), "instruction", True)
         spans = [Span("instruction", instr)] if instr is not None else []
@@ -325,7 +328,7 @@ class LayoutMapper:
         elif "response" in raw:
             of = "response"
         else:
-            rec.add_issue("missing-field", "output", "Alpaca record has no `output` (or `response`)")
+            rec.add_issue(MISSING_FIELD, "output", "Alpaca record has no `output` (or `response`)")
             rec.turns = turns
             return
         turns.append(Turn(ASSISTANT, self._content(rec, raw[of], of, True), of))
@@ -338,7 +341,7 @@ class LayoutMapper:
         else:
             turns = [Turn(USER, self._content(rec, pv, p, True), p)]
         if c not in raw:
-            rec.add_issue("missing-field", c, f"record has `{p}` but no `{c}`")
+            rec.add_issue(MISSING_FIELD, c, f"record has `{p}` but no `{c}`")
         else:
             cv = raw[c]
             if isinstance(cv, list) and c == "completion":

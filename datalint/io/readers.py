@@ -23,6 +23,10 @@ from typing import Any, Iterator
 import orjson
 
 from ..errors import InputFileError
+from ..rules.format.empty_file import EMPTY_FILE
+from ..rules.format.file_encoding import FILE_ENCODING
+from ..rules.format.invalid_json import INVALID_JSON
+from ..rules.format.malformed_row import MALFORMED_ROW
 from .record import _UNSET, Record
 
 #: Lines longer than this are reported and skipped instead of parsed (bytes).
@@ -45,7 +49,7 @@ JSON_COLUMNS = ("messages", "conversations", "chosen", "rejected", "prompt", "co
 
 @dataclass(slots=True)
 class ReaderEvent:
-    rule: str  # rule name, e.g. "invalid-json"
+    code: str  # the reader rule's code, e.g. INVALID_JSON (F001)
     path: str
     line: int | None
     message: str
@@ -343,15 +347,15 @@ class _Reader:
                 raise InputFileError(path, f"cannot read ({e.strerror or e})") from None
             enc, bom_len, note = _encoding(head)
             if enc is None and _looks_binary(head):
-                yield ReaderEvent("file-encoding", path, None,
+                yield ReaderEvent(FILE_ENCODING, path, None,
                                   "binary content, not a UTF-8 text file: not linted",
                                   severity="error")
                 return
             if not head:
-                yield ReaderEvent("empty-file", path, None, "file has no records")
+                yield ReaderEvent(EMPTY_FILE, path, None, "file has no records")
                 return
             if note:
-                yield ReaderEvent("file-encoding", path, 1, note)
+                yield ReaderEvent(FILE_ENCODING, path, 1, note)
             if enc == "utf-8-sig":
                 f.read(bom_len)
                 lines = self._binary_lines(f, path)
@@ -383,7 +387,7 @@ class _Reader:
                         if enc is not None and msg.startswith("invalid UTF-8"):
                             msg = f"invalid {enc.upper()}: a lone surrogate" + msg[msg.index(
                                 " at column"):]
-                        yield ReaderEvent("invalid-json", path, lineno, msg)
+                        yield ReaderEvent(INVALID_JSON, path, lineno, msg)
                         continue
                     # Record(path, lineno, index, obj), without the call to __init__ (tested
                     # equal to the constructor's in tests/test_readers.py)
@@ -400,7 +404,7 @@ class _Reader:
                     index += 1
             except UnicodeDecodeError as e:
                 invalid += 1
-                yield ReaderEvent("file-encoding", path, lineno + 1,
+                yield ReaderEvent(FILE_ENCODING, path, lineno + 1,
                                   f"cannot decode as {enc}: {e.reason}; rest of file not linted",
                                   severity="error")
             except (OSError, EOFError, zlib.error) as e:
@@ -408,7 +412,7 @@ class _Reader:
                                            f"({getattr(e, 'strerror', None) or e})") from None
             # a file of only invalid lines already has a finding per line: no second one here
             if index == 0 and not invalid:
-                yield ReaderEvent("empty-file", path, None, "file has no records")
+                yield ReaderEvent(EMPTY_FILE, path, None, "file has no records")
 
     def _binary_lines(self, f, path: str) -> Iterator[bytes | ReaderEvent]:
         limit = self.max_line_bytes
@@ -425,7 +429,7 @@ class _Reader:
                     size += len(chunk)
                     if not chunk or chunk.endswith(b"\n"):
                         break
-                yield ReaderEvent("invalid-json", path, None,
+                yield ReaderEvent(INVALID_JSON, path, None,
                                   f"line is {size / 1e6:.0f} MB, over the {limit / 1e6:.0f} MB "
                                   "line limit (--max-line-bytes): not parsed")
                 continue
@@ -442,22 +446,22 @@ class _Reader:
                                      ) from None
         enc, bom_len, note = _encoding(data[:8192])
         if enc is None and _looks_binary(data[:8192]):
-            yield ReaderEvent("file-encoding", path, None,
+            yield ReaderEvent(FILE_ENCODING, path, None,
                               "binary content, not a UTF-8 text file: not linted",
                               severity="error")
             return
         if not data[bom_len:].strip():
-            yield ReaderEvent("empty-file", path, None, "file has no records")
+            yield ReaderEvent(EMPTY_FILE, path, None, "file has no records")
             return
         if note:
-            yield ReaderEvent("file-encoding", path, 1, note)
+            yield ReaderEvent(FILE_ENCODING, path, 1, note)
         if enc == "utf-8-sig":
             data = data[bom_len:]
         elif enc is not None:
             try:
                 data = data.decode(enc).encode("utf-8", "surrogatepass")
             except UnicodeDecodeError as e:
-                yield ReaderEvent("file-encoding", path, None,
+                yield ReaderEvent(FILE_ENCODING, path, None,
                                   f"cannot decode as {enc}: {e.reason}: not linted",
                                   severity="error")
                 return
@@ -469,7 +473,7 @@ class _Reader:
                 # a .json file that is really JSON Lines
                 yield from self._jsonl_from_bytes(path, data)
                 return
-            yield ReaderEvent("invalid-json", path, line,
+            yield ReaderEvent(INVALID_JSON, path, line,
                               _json_error(data.splitlines()[line - 1] if line else data, exc)
                               + "; the whole file is unreadable")
             return
@@ -488,7 +492,7 @@ class _Reader:
             yield Record(path, 1, 0, obj)
             return
         if not obj:
-            yield ReaderEvent("empty-file", path, None, "file holds an empty list: no records")
+            yield ReaderEvent(EMPTY_FILE, path, None, "file holds an empty list: no records")
             return
         lines = _element_lines(data, len(obj), prefix or None)
         for i, item in enumerate(obj):
@@ -502,7 +506,7 @@ class _Reader:
             try:
                 obj = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                yield ReaderEvent("invalid-json", path, lineno, _json_error(line, exc))
+                yield ReaderEvent(INVALID_JSON, path, lineno, _json_error(line, exc))
                 continue
             yield Record(path, lineno, index, obj)
             index += 1
@@ -518,12 +522,12 @@ class _Reader:
         enc, bom_len, note = _encoding(head)
         if enc is None and _looks_binary(head):
             raw.close()
-            yield ReaderEvent("file-encoding", path, None,
+            yield ReaderEvent(FILE_ENCODING, path, None,
                               "binary content, not a UTF-8 text file: not linted",
                               severity="error")
             return
         if note:
-            yield ReaderEvent("file-encoding", path, 1, note)
+            yield ReaderEvent(FILE_ENCODING, path, 1, note)
         delim = "\t" if path.lower().endswith((".tsv", ".tsv.gz")) else ","
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
         text = io.TextIOWrapper(raw, encoding=enc or "utf-8", errors="strict", newline="")
@@ -537,7 +541,7 @@ class _Reader:
                         header = row
                         break
                 if header is None:
-                    yield ReaderEvent("empty-file", path, None, "file has no records")
+                    yield ReaderEvent(EMPTY_FILE, path, None, "file has no records")
                     return
                 width = len(header)
                 start = reader.line_num + 1
@@ -547,7 +551,7 @@ class _Reader:
                     if not row or (len(row) == 1 and not row[0].strip()):
                         continue
                     if len(row) != width:
-                        yield ReaderEvent("malformed-row", path, line,
+                        yield ReaderEvent(MALFORMED_ROW, path, line,
                                           f"row has {len(row)} field{'s' if len(row) != 1 else ''}"
                                           f", the header has {width}", index)
                     rec: dict[str, Any] = {}
@@ -561,16 +565,16 @@ class _Reader:
                     yield Record(path, line, index, rec)
                     index += 1
             except UnicodeDecodeError as e:
-                yield ReaderEvent("file-encoding", path, reader.line_num + 1,
+                yield ReaderEvent(FILE_ENCODING, path, reader.line_num + 1,
                                   f"cannot decode as {enc or 'utf-8'} ({e.reason}); rest of file "
                                   "not linted", severity="error")
             except csv.Error as e:
-                yield ReaderEvent("malformed-row", path, reader.line_num, f"CSV error: {e}")
+                yield ReaderEvent(MALFORMED_ROW, path, reader.line_num, f"CSV error: {e}")
             except (OSError, EOFError, zlib.error) as e:
                 raise InputFileError(path, f"read failed ({getattr(e, 'strerror', None) or e})"
                                      ) from None
             if index == 0:
-                yield ReaderEvent("empty-file", path, None, "file has a header but no rows")
+                yield ReaderEvent(EMPTY_FILE, path, None, "file has a header but no rows")
 
     # -- Parquet / Arrow ------------------------------------------------------------------
     def read_parquet(self, path: str, real: str | None = None) -> Iterator[Record | ReaderEvent]:
@@ -591,7 +595,7 @@ class _Reader:
         except Exception as e:
             raise InputFileError(path, f"Parquet read failed at row {index} ({_short(e)})") from None
         if index == 0:
-            yield ReaderEvent("empty-file", path, None, "file has no rows")
+            yield ReaderEvent(EMPTY_FILE, path, None, "file has no rows")
 
     def read_arrow(self, src: Source) -> Iterator[Record | ReaderEvent]:
         import pyarrow as pa
@@ -615,7 +619,7 @@ class _Reader:
             except Exception as e:
                 raise InputFileError(fp, f"not a readable Arrow file ({_short(e)})") from None
         if index == 0:
-            yield ReaderEvent("empty-file", src.path, None, "dataset has no rows")
+            yield ReaderEvent(EMPTY_FILE, src.path, None, "dataset has no rows")
 
 
 def _short(e: Exception) -> str:

@@ -89,7 +89,7 @@ class Turn:
 class Issue:
     """A structural problem a layout adapter found while mapping fields to turns."""
 
-    code: str  # rule name, e.g. "missing-field"
+    code: str  # the layout rule's code, e.g. MISSING_FIELD (F005)
     field: str | None
     message: str
 

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
-from ..io.layouts import LayoutMapper
-from ..io.readers import DEFAULT_MAX_LINE_BYTES, ReaderEvent, discover, read_source
 from ..io.record import Record
 from ..resources import Resources
 from ..rules.packs import PatternSet, load_packs
@@ -20,13 +19,11 @@ class RunContext:
     itself, only these run-wide settings."""
 
     def __init__(self, *, packs: tuple[str, ...] = (), training_config: tuple[str, ...] = (),
-                 fields: dict[str, str] | None = None, roles: dict[str, str] | None = None,
-                 max_line_bytes: int | None = None, tokenizer: str | None = None):
+                 tokenizer: str | None = None,
+                 read_records: Callable[[str], list[Record]] | None = None):
         self._packs = load_packs(tuple(packs))
         self._sets: dict[str, PatternSet] = {}
-        self.fields = dict(fields or {})
-        self.roles = dict(roles or {})
-        self.max_line_bytes = max_line_bytes or DEFAULT_MAX_LINE_BYTES
+        self._read_records = read_records
         #: the local tokenizer for counting tokens (``--tokenizer``), or None: an estimate
         self.tokenizer = tokenizer
         # the training config, for the training rules (None: they report themselves skipped);
@@ -42,20 +39,13 @@ class RunContext:
             self._sets[rule_name] = PatternSet(self._packs.get(rule_name, []))
         return self._sets[rule_name]
 
-    def mapper(self) -> LayoutMapper:
-        return LayoutMapper(self.fields, self.roles)
-
     def read_records(self, path: str) -> list[Record]:
         """Every record of another file or folder (an eval set), mapped to turns like the
-        training data; no rules run on them.  Raises :class:`InputFileError`, ``OSError``."""
-        mapper = self.mapper()
-        out: list[Record] = []
-        for src in discover([path]):
-            for item in read_source(src, self.max_line_bytes):
-                if type(item) is not ReaderEvent:
-                    mapper.adapt(item)
-                    out.append(item)
-        return out
+        training data; no rules run on them.  Raises :class:`~datalint.errors.InputFileError`
+        or ``OSError``.  (The reading is the pipeline's: see ``pipeline/read.py``.)"""
+        if self._read_records is None:
+            raise RuntimeError("this run context reads no other files")
+        return self._read_records(path)
 
 
 @dataclass

@@ -62,23 +62,43 @@ def row_dots(vectors: np.ndarray, pairs: np.ndarray, chunk: int = 65536) -> np.n
     return out
 
 
+@dataclass
+class ResourceSettings:
+    """What the shared resources need to know of the run."""
+
+    #: a local sentence-transformers folder, or None for the bundled default
+    model: str | None = None
+    #: the cache folder (embeddings, neighbours, the distilled model), or None: no disk cache
+    cache_dir: Path | None = None
+    #: neighbours per text: the largest any selected rule asks for
+    k: int = 10
+    #: one-line status on stderr for long steps
+    progress: bool = False
+    #: the eval records (``--eval``) and the production sample (``--production``)
+    eval: list[Record] | None = None
+    production: list[Record] | None = None
+    #: the field or column holding the production input (None: found per record)
+    production_field: str | None = None
+    #: tests: tier -> callable(list[str]) -> array, replacing the models
+    encoders: dict[str, Callable] | None = None
+
+
+#: Lines shared by at least this share of a role's texts are a template (masked before
+#: embedding and near-duplicate shingling).
+TEMPLATE_SHARE = 0.05
+
+
 class Resources:
-    """Built on first use and kept for the run: every rule that asks gets the same object.
+    """Built on first use and kept for the run: every rule that asks gets the same object."""
 
-    ``settings``: ``model`` (a local sentence-transformers folder, or None for the bundled
-    default), ``cache_dir`` (a folder, or None for no disk cache), ``progress`` (bool), ``k``
-    (neighbours per text: the largest any selected rule asks for), ``encoders`` (tests: a dict
-    tier -> callable(list[str]) -> array, replacing the models), ``eval`` (eval records).
-    """
-
-    def __init__(self, records: list[Record] | None, settings: dict[str, Any] | None = None):
+    def __init__(self, records: list[Record] | None, settings: ResourceSettings | None = None):
         self.records = records or []
-        self.settings = settings or {}
+        self.settings = settings if settings is not None else ResourceSettings()
         self._memo: dict[Any, Any] = {}
 
     def status(self, message: str | None) -> None:
         """A one-line status on stderr for long steps (only with progress on: a TTY)."""
-        if not self.settings.get("progress"):
+        if not self.settings.progress:
             return
         import sys
 
@@ -104,8 +124,8 @@ class Resources:
 
     def template(self, role: str) -> frozenset[str]:
         """Lines shared by many records' texts of a role (a preamble, a tool header)."""
-        share = self.settings.get("template_share", 0.05)
-        return self._get(("template", role), lambda: template_lines(self.texts(role), share))
+        return self._get(("template", role),
+                         lambda: template_lines(self.texts(role), TEMPLATE_SHARE))
 
     def embed_texts(self, role: str) -> list[str]:
         """The texts that are embedded: template lines shared by many records removed."""
@@ -119,18 +139,18 @@ class Resources:
     def _build_embedder(self, tier: str):
         from .embeddings import EmbeddingCache, Embedder, ModelSpec
 
-        injected: dict[str, Callable] | None = self.settings.get("encoders")
+        injected = self.settings.encoders
         if injected is not None:
             return Embedder(encode=injected[tier], identity=f"injected:{tier}")
-        cache_dir: Path | None = self.settings.get("cache_dir")
-        spec = self._get("spec", lambda: ModelSpec(self.settings.get("model"), cache_dir))
+        cache_dir = self.settings.cache_dir
+        spec = self._get("spec", lambda: ModelSpec(self.settings.model, cache_dir))
         cache = self._get("cache", lambda: EmbeddingCache(cache_dir / "embeddings.sqlite3")
                           if cache_dir is not None else None)
         if cache is not None and cache.disabled_reason:
             from .embeddings import warn
 
             warn(cache.disabled_reason)
-        progress = bool(self.settings.get("progress"))
+        progress = self.settings.progress
         if tier == "full":
             return Embedder(spec, cache=cache, progress=progress)
         from .static import load_static
@@ -215,15 +235,15 @@ class Resources:
         distinct = list(ids)
         first = [rs[0] for rs in records]
         vecs = self.vectors(role, "fast")[first] if first else np.zeros((0, 0), np.float32)
-        k = int(self.settings.get("k", 10))
+        k = self.settings.k
         sims, idx = self._cached_knn(distinct, vecs, k, knn)
         return Neighbours(distinct, of_record, records, vecs, sims, idx)
 
     def _cached_knn(self, texts: list[str], vecs: np.ndarray, k: int, search):
         """The kNN result, kept on disk by a digest of (model, k, every text in order): an
         unchanged dataset (a pre-commit or CI re-run) skips the search."""
-        cache_dir: Path | None = self.settings.get("cache_dir")
-        if cache_dir is None or self.settings.get("encoders") is not None or not texts:
+        cache_dir = self.settings.cache_dir
+        if cache_dir is None or self.settings.encoders is not None or not texts:
             return search(vecs, k)
         import hashlib
 

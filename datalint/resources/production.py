@@ -128,13 +128,13 @@ def training_side(res) -> Side:
 
 def eval_side(res) -> Side | None:
     """The eval prompts (``--eval``), or None without an eval set."""
-    evals = res.settings.get("eval")
+    evals = res.settings.eval
     return _side(res, "eval", evals) if evals else None
 
 
 def production_side(res) -> Side | None:
     """The production inputs, or None when no production sample was given."""
-    prod = res.settings.get("production")
+    prod = res.settings.production
     if prod is None:
         return None
-    return _side(res, "production", prod, res.settings.get("production_field"))
+    return _side(res, "production", prod, res.settings.production_field)

@@ -63,7 +63,7 @@ class TrainEvalOverlap(DatasetRule):
 
     def check_dataset(self, dataset):
         res = dataset.resources
-        evals = res.settings.get("eval")
+        evals = res.settings.eval
         if evals is None:
             yield Skipped(self.code, self.name,
                           "no eval set: pass --eval FILE (or eval = [...] in the config)")

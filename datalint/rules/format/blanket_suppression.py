@@ -1,6 +1,12 @@
 from ...rule import LayoutRule
 
 
+# The logic: datalint/pipeline/suppress.py reports it while reading a record's suppression field;
+# this file is the rule's documentation, options and severity.
+#: The rule's code, imported by the code that reports it.
+BLANKET_SUPPRESSION = "F010"
+
+
 class BlanketSuppression(LayoutRule):
     """A per-record suppression that names no rule: ``"_datalint_ignore": true`` (or ``"*"``,
     ``"all"``, an empty list).
@@ -25,7 +31,7 @@ class BlanketSuppression(LayoutRule):
     None.
     """
 
-    code = "F010"
+    code = BLANKET_SUPPRESSION
     name = "blanket-suppression"
     summary = "a per-record suppression without a rule code"
     severity = "warning"

@@ -1,6 +1,12 @@
 from ...rule import ReaderRule
 
 
+# The logic: datalint/io/readers.py reports it (a file that yields no record);
+# this file is the rule's documentation, options and severity.
+#: The rule's code, imported by the code that reports it.
+EMPTY_FILE = "F008"
+
+
 class EmptyFile(ReaderRule):
     """A data file with no records.
 
@@ -22,7 +28,7 @@ class EmptyFile(ReaderRule):
     None.
     """
 
-    code = "F008"
+    code = EMPTY_FILE
     name = "empty-file"
     summary = "a data file with no records"
     severity = "warning"

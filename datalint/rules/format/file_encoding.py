@@ -1,6 +1,12 @@
 from ...rule import ReaderRule
 
 
+# The logic: datalint/io/readers.py reports it (sniffing the first bytes, decoding each line);
+# this file is the rule's documentation, options and severity.
+#: The rule's code, imported by the code that reports it.
+FILE_ENCODING = "F007"
+
+
 class FileEncoding(ReaderRule):
     """A file that is not plain UTF-8: a byte-order mark, UTF-16 or UTF-32 text, invalid bytes,
     or binary content.
@@ -23,7 +29,7 @@ class FileEncoding(ReaderRule):
     None.
     """
 
-    code = "F007"
+    code = FILE_ENCODING
     name = "file-encoding"
     summary = "a file that is not plain UTF-8 (BOM, UTF-16, invalid bytes, binary)"
     severity = "warning"

@@ -1,6 +1,12 @@
 from ...rule import ReaderRule
 
 
+# The logic: datalint/io/readers.py reports it (a line or file that does not parse);
+# this file is the rule's documentation, options and severity.
+#: The rule's code, imported by the code that reports it.
+INVALID_JSON = "F001"
+
+
 class InvalidJson(ReaderRule):
     """A line of a JSON Lines file, or a whole JSON file, that does not parse.
 
@@ -28,7 +34,7 @@ class InvalidJson(ReaderRule):
     None.  The line size limit is the global ``--max-line-bytes`` option.
     """
 
-    code = "F001"
+    code = INVALID_JSON
     name = "invalid-json"
     summary = "a line or file that is not valid JSON"
     severity = "error"

@@ -1,6 +1,12 @@
 from ...rule import LayoutRule
 
 
+# The logic: datalint/pipeline/suppress.py reports it while reading a record's suppression field;
+# this file is the rule's documentation, options and severity.
+#: The rule's code, imported by the code that reports it.
+INVALID_SUPPRESSION = "F011"
+
+
 class InvalidSuppression(LayoutRule):
     """A per-record suppression that names an unknown rule, or is not a list of rule names.
 
@@ -24,7 +30,7 @@ class InvalidSuppression(LayoutRule):
     None.
     """
 
-    code = "F011"
+    code = INVALID_SUPPRESSION
     name = "invalid-suppression"
     summary = "a per-record suppression naming no known rule"
     severity = "warning"

@@ -1,6 +1,12 @@
 from ...rule import ReaderRule
 
 
+# The logic: datalint/io/readers.py reports it (CSV/TSV rows against the header);
+# this file is the rule's documentation, options and severity.
+#: The rule's code, imported by the code that reports it.
+MALFORMED_ROW = "F009"
+
+
 class MalformedRow(ReaderRule):
     """A CSV/TSV row whose number of fields differs from the header, or that the CSV parser
     rejects.
@@ -26,7 +32,7 @@ class MalformedRow(ReaderRule):
     None.
     """
 
-    code = "F009"
+    code = MALFORMED_ROW
     name = "malformed-row"
     summary = "a CSV/TSV row that does not match the header"
     severity = "error"

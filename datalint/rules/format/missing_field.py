@@ -1,6 +1,12 @@
 from ...rule import LayoutRule
 
 
+# The logic: datalint/io/layouts.py reports it while mapping a record to turns;
+# this file is the rule's documentation, options and severity.
+#: The rule's code, imported by the code that reports it.
+MISSING_FIELD = "F005"
+
+
 class MissingField(LayoutRule):
     """Required content is missing: a message without ``content`` or ``role``, an Alpaca record
     without ``output``, a preference pair without ``rejected``.
@@ -25,7 +31,7 @@ class MissingField(LayoutRule):
     None.
     """
 
-    code = "F005"
+    code = MISSING_FIELD
     name = "missing-field"
     summary = "a field the layout requires is missing or null"
     severity = "error"

@@ -3,6 +3,10 @@ from dataclasses import dataclass
 from ...rule import RecordRule
 
 
+#: The rule's code, imported by the code that reports it.
+UNKNOWN_FORMAT = "F002"
+
+
 class UnknownFormat(RecordRule):
     """A record whose fields fit no known dataset layout.
 
@@ -30,7 +34,7 @@ class UnknownFormat(RecordRule):
     configured under ``[tool.datalint.fields]``.
     """
 
-    code = "F002"
+    code = UNKNOWN_FORMAT
     name = "unknown-format"
     summary = "a record no known layout fits"
     severity = "error"

@@ -1,6 +1,12 @@
 from ...rule import LayoutRule
 
 
+# The logic: datalint/io/layouts.py reports it while mapping a record to turns;
+# this file is the rule's documentation, options and severity.
+#: The rule's code, imported by the code that reports it.
+WRONG_TYPE = "F006"
+
+
 class WrongType(LayoutRule):
     """A field of the wrong JSON type: content that is a number or an object, ``messages`` that is
     not a list, a record that is a list or a number instead of an object.
@@ -25,7 +31,7 @@ class WrongType(LayoutRule):
     None.
     """
 
-    code = "F006"
+    code = WRONG_TYPE
     name = "wrong-type"
     summary = "a field of the wrong JSON type (content not a string, record not an object)"
     severity = "error"

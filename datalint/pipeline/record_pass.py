@@ -1,0 +1,69 @@
+"""The record pass: the record rules over every record, a batch of a few dozen at a time, in
+one streaming pass (records are not kept unless a dataset rule needs them)."""
+
+from __future__ import annotations
+
+from ..io.batch import Batch
+from ..io.record import Record
+from ..report.model import Finding, Report
+from ..rule import RecordRule
+from .guard import RuleGuard
+from .suppress import Suppressions
+
+
+class RecordPass:
+    def __init__(self, rules: list[RecordRule], report: Report, guard: RuleGuard, *,
+                 keep: bool):
+        self.rules = rules
+        self.report = report
+        self.findings: list[Finding] = report.findings
+        self.guard = guard
+        #: records seen, and per layout
+        self.count = 0
+        self.layouts: dict[str, int] = {}
+        #: every record, for the dataset rules that need them (None: not kept)
+        self.kept: list[Record] | None = [] if keep else None
+
+    def run_batch(self, records: list[Record], active: dict,
+                  suppressed: dict[int, frozenset[str]] | None) -> None:
+        """The file's active record rules over one batch; a rule that raises is dropped for
+        the rest of the run (what it found before stays).  ``suppressed``: record index ->
+        codes its suppression field silences, for the records of this batch that have one."""
+        findings = self.findings
+        batch = Batch(records)
+        start = len(findings)
+        crashed = self.guard.crashed
+        for rule in [r for r in self.rules if r.code in active and r.code not in crashed]:
+            try:
+                rule.check_batch(batch, findings)
+            except Exception as exc:  # a rule bug must not stop the others
+                self.guard.crash(rule, exc)
+        if suppressed is not None and len(findings) > start:
+            # per-record suppressions in this batch: drop what they silence
+            new = findings[start:]
+            del findings[start:]
+            for f in new:
+                sup = suppressed.get(f.location.index)
+                if sup is not None and f.code in sup:
+                    self.report.suppressed += 1
+                else:
+                    findings.append(f)
+        self.count += len(records)
+        layouts = self.layouts
+        for layout, n in batch.layouts.items():
+            if layout:
+                layouts[layout] = layouts.get(layout, 0) + n
+        if self.kept is not None:
+            for item in records:
+                item.forget_facts()  # kept for the dataset rules: without copies
+            self.kept.extend(records)
+
+    def finish(self, suppressions: Suppressions) -> None:
+        """The findings the record rules could only make once every record was seen."""
+        for rule in self.rules:
+            if rule.code in self.guard.crashed:
+                continue
+            try:
+                self.findings.extend(f for f in rule.finish() if not suppressions.hides(f))
+            except Exception as exc:
+                self.guard.crash(rule, exc)

@@ -117,3 +117,29 @@ def test_errors_live_in_one_module():
                     for b in node.bases):
                 defined.append(f"{p.relative_to(PACKAGE)}:{node.name}")
     assert defined and all(d.startswith("errors.py:") for d in defined), defined
+
+
+#: the longest function the pipeline may have without saying why (a comment in its first
+#: lines that starts with "long:")
+MAX_PIPELINE_FUNCTION = 80
+
+
+def test_pipeline_functions_are_short():
+    too_long = []
+    for p in sorted((PACKAGE / "pipeline").glob("*.py")):
+        lines = p.read_text(encoding="utf-8").splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = node.end_lineno - node.lineno + 1
+                head = "\n".join(lines[node.lineno - 1:node.lineno + 5])
+                if n > MAX_PIPELINE_FUNCTION and "# long:" not in head:
+                    too_long.append(f"{p.name}:{node.lineno} {node.name} ({n} lines)")
+    assert not too_long, too_long
+
+
+def test_stages_are_modules_of_the_pipeline():
+    # the flow read -> record pass -> dataset pass is visible in the tree
+    for stage in ("read", "suppress", "record_pass", "dataset_pass", "engine", "context"):
+        assert (PACKAGE / "pipeline" / f"{stage}.py").is_file(), stage
+    for folder in ("io", "pipeline", "rules", "resources", "report", "workflows"):
+        assert (PACKAGE / folder / "__init__.py").is_file(), folder

@@ -178,3 +178,9 @@ def test_json_has_diagnosis_and_keeps_existing_keys(tmp_path):
     assert {e["name"] for e in low["evidence"]} >= {"empty-response"}
     assert set(low["evidence"][0]) == {"code", "name", "severity", "findings", "metric_value",
                                        "metric_threshold", "message"}
+
+
+def test_every_rule_a_cause_names_exists():
+    names = {r.name for r in all_rules()}
+    unknown = [(c.id, r) for c in CAUSES for r in c.rules if r not in names]
+    assert not unknown, unknown

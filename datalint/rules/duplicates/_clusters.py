@@ -45,3 +45,9 @@ def cluster_finding(rule, records: Sequence[Record], members: Sequence[int], wha
     if data:
         payload.update(data)
     return rule.finding(records[drop[0]], msg, related=related, data=payload)
+
+
+def quote(text: str, limit: int = 40) -> str:
+    """``text`` on one line, in double quotes, cut with an ellipsis past ``limit`` characters."""
+    text = " ".join(text.split())
+    return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from ...resources.texts import is_short_answer
 from ...rule import DatasetRule
 
-from ._clusters import where
+from ._clusters import quote, where
 
 
 class ConflictingAnswers(DatasetRule):
@@ -72,18 +72,14 @@ class ConflictingAnswers(DatasetRule):
             shown = {}
             for i in ordered:
                 shown.setdefault(answers[i], raw[i].strip())
-            listing = ", ".join(f"{_q(shown[a])} ×{c}" for a, c in counts.most_common(6))
+            listing = ", ".join(f"{quote(shown[a])} ×{c}" for a, c in counts.most_common(6))
             prompt = res.texts("prompt")[at]
             yield self.finding(
                 records[at],
-                f"conflicting answers to the same prompt {_q(prompt, 60)}: {listing} "
+                f"conflicting answers to the same prompt {quote(prompt, 60)}: {listing} "
                 f"(first at {where(records[ordered[0]])})",
                 related=[records[i].location() for i in ordered if i != at],
                 data={"prompt": prompt,
                       "answers": [{"answer": shown[a], "count": c} for a, c in
                                   counts.most_common()]})
 
-
-def _q(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'

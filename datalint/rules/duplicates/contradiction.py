@@ -5,9 +5,8 @@ import numpy as np
 from ...resources.texts import is_short_answer
 from ...rule import DatasetRule
 
-from ._clusters import where
+from ._clusters import quote, where
 from ._semantic import PER_TEXT, numbers
-from .conflicting_answers import _q
 
 
 class Contradiction(DatasetRule):
@@ -111,8 +110,9 @@ class Contradiction(DatasetRule):
             a, b = sorted((i, j), key=lambda k: (records[k].path, records[k].index))
             yield self.finding(
                 records[b],
-                f"contradicts {where(records[a])}: {_q(prompts_raw[a], 50)} -> "
-                f"{_q(answers_raw[a])} but {_q(prompts_raw[b], 50)} -> {_q(answers_raw[b])} "
+                f"contradicts {where(records[a])}: {quote(prompts_raw[a], 50)} -> "
+                f"{quote(answers_raw[a])} but {quote(prompts_raw[b], 50)} -> "
+                f"{quote(answers_raw[b])} "
                 f"(prompt similarity {s_full:.3f})",
                 related=[records[a].location()],
                 data={"prompts": [prompts_raw[a], prompts_raw[b]],

@@ -6,9 +6,8 @@ from ...report.model import Skipped
 from ...resources.texts import normalize, prompt_text, response_text, strip_lines
 from ...rule import DatasetRule
 
-from ._clusters import where
+from ._clusters import quote, where
 from ._semantic import numbers
-from .conflicting_answers import _q
 
 
 class TrainEvalOverlap(DatasetRule):
@@ -118,7 +117,7 @@ class TrainEvalOverlap(DatasetRule):
                    "paraphrase": f"a paraphrase (similarity {sim:.3f})"}[kind]
             yield self.finding(
                 evals[e],
-                f"eval prompt {_q(eval_p[e], 60)} is {how} of training record "
+                f"eval prompt {quote(eval_p[e], 60)} is {how} of training record "
                 f"{where(records[t])}" + ("; the answer is the same too" if same_answer else ""),
                 related=[records[t].location()],
                 data={"kind": kind, "similarity": round(sim, 4), "same_answer": same_answer})

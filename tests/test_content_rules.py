@@ -12,7 +12,7 @@ from datalint.cli import main
 from datalint.errors import UsageError
 from datalint.rules.content.encoding_error import describe
 from datalint.rules.content.repeated_content import find_repeat
-from datalint.rules.content.too_long import estimate_tokens
+from datalint.resources.tokens import estimate_tokens
 from datalint.rules.content.truncated_response import truncation
 
 from .helpers import lint_records, run, write_jsonl

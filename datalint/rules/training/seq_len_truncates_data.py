@@ -1,7 +1,6 @@
 from dataclasses import dataclass
 
-from ..content.too_long import (_load_tokenizer, char_bound, estimate_tokens,
-                                             record_tokens)
+from ...resources.tokens import char_bound, estimate_tokens, load_tokenizer, record_tokens
 
 from ._common import TrainingRule, unknown
 
@@ -59,7 +58,7 @@ class SeqLenTruncatesData(TrainingRule):
         path = None
         if self.training is not None and self.context is not None:
             path = self.context.tokenizer
-        self.tok = _load_tokenizer(path) if path else None
+        self.tok = load_tokenizer(path) if path else None
 
     def _count(self, text: str) -> int:
         return len(self.tok.encode(text, add_special_tokens=False).ids)

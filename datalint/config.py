@@ -46,15 +46,21 @@ from .io.layouts import LAYOUTS
 from .registry import find_rule, suggest, validate_selector
 from .errors import UsageError
 from .report.model import SEVERITIES
+from .rules.content.too_long import TooLong
 
 CONFIG_FILES = ("datalint.toml", ".datalint.toml", "pyproject.toml")
 FAIL_ON = ("error", "warning", "info", "never")
 CANONICAL_FIELDS = ("messages", "conversations", "instruction", "input", "output", "response",
                     "prompt", "completion", "chosen", "rejected", "text", "system", "history")
 
+#: Top-level keys that set the option of the same name of one rule (the command line has an
+#: option for each too: ``--max-tokens``, ``--tokenizer``).
+RULE_SHORTCUTS = {"max-tokens": TooLong, "tokenizer": TooLong}
+
 TOP_KEYS = {"select", "ignore", "extend-select", "fail-on", "severity", "fields", "roles",
-            "per-file-ignores", "rules", "packs", "max-tokens", "tokenizer", "max-line-bytes",
-            "model", "cache-dir", "eval"}
+            "per-file-ignores", "rules", "packs", "max-line-bytes", "model", "cache-dir",
+            "eval"}
+TOP_KEYS |= set(RULE_SHORTCUTS)
 TOP_KEYS |= {"training-config"}  # the training rules (datalint.rules.training.configs)
 TOP_KEYS |= {"production", "production-field"}  # the production (mismatch) rules
 
@@ -85,6 +91,13 @@ class Config:
     production_field: str | None = None
     # --- end production sample
     source: str | None = None  # the file it came from
+
+    @property
+    def tokenizer(self) -> str | None:
+        """The local tokenizer for counting tokens, run-wide (None: an estimate): the too-long
+        rule's ``tokenizer`` option, which the training rules use too."""
+        return build_options(TooLong, self.rule_options.get(TooLong.code, {}),
+                             self.source or "config").tokenizer
 
     def ignored_for(self, path: str) -> list[str]:
         out: list[str] = []
@@ -223,14 +236,17 @@ def config_from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
         rule = _rule(source, key)
         _expect(f"{source}: rules.{key}", opts, dict, "a table")
         cfg.rule_options.setdefault(rule.code, {}).update(opts)
-    # shortcuts for the too-long rule
-    for key in ("max-tokens", "tokenizer"):
-        if key in data:
-            cfg.rule_options.setdefault("C008", {})[key] = data[key]
+    for rule, key, value in _shortcuts(data):  # after [rules.*]: the shortcut wins
+        cfg.rule_options.setdefault(rule.code, {})[key] = value
     # validate every rule's options now, so mistakes surface before any data is read
     for code, opts in cfg.rule_options.items():
         build_options(find_rule(code), opts, source)
     return cfg
+
+
+def _shortcuts(values: dict[str, Any]) -> list[tuple[Any, str, Any]]:
+    """(rule, option, value) for each key of :data:`RULE_SHORTCUTS` present in ``values``."""
+    return [(rule, key, values[key]) for key, rule in RULE_SHORTCUTS.items() if key in values]
 
 
 def _rule(source: str, key: str):

@@ -58,7 +58,7 @@ class Engine:
         self.context = RunContext(
             packs=tuple(cfg.packs), training_config=tuple(cfg.training_config),
             fields=cfg.fields, roles=cfg.roles, max_line_bytes=cfg.max_line_bytes,
-            tokenizer=cfg.rule_options.get("C008", {}).get("tokenizer"))
+            tokenizer=cfg.tokenizer)
         self.progress = _Progress(progress)
         self.instances: dict[str, Rule] = {}
         for cls in self.selected:

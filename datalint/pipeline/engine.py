@@ -327,18 +327,15 @@ def lint(paths: str | Path | list[str | Path], *, config: Config | None = None,
     ``baseline``: a file written by ``datalint check --write-baseline``; the findings it holds
     are left out of the Report (``Report.baselined`` counts them).
     """
-    from ..config import find_config, load_config, merge_cli
+    from ..config import build_config
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = [str(p) for p in paths]
-    if config is None:
-        found = find_config(paths[0]) if paths else None
-        config = load_config(found) if found else Config()
     if isinstance(training_config, (str, Path)):
         training_config = [training_config]
-    config = merge_cli(config, select=select, ignore=ignore or (), options=options,
-                       training_config=[str(p) for p in training_config or ()])
+    config = build_config(paths, config=config, select=select, ignore=ignore or (),
+                          options=options, training_config=training_config or ())
     # --- workflows: baseline (datalint.workflows.baseline)
     if baseline is not None:
         from ..workflows.baseline import apply_baseline, load_baseline

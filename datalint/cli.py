@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
 from pathlib import Path
 
 import click
@@ -21,17 +20,84 @@ def _fail(message: str, code: int = EXIT_USAGE) -> "NoReturn":  # noqa: F821
     sys.exit(code)
 
 
-def _parse_option(item: str) -> tuple[str, str, object]:
-    """``rule.key=value`` with a TOML literal value (bare words are strings)."""
-    if "=" not in item or "." not in item.split("=", 1)[0]:
-        _fail(f"--option expects RULE.KEY=VALUE, got {item!r}")
-    lhs, value = item.split("=", 1)
-    rule, key = lhs.rsplit(".", 1)
-    try:
-        parsed = tomllib.loads(f"v = {value}")["v"]
-    except tomllib.TOMLDecodeError:
-        parsed = value
-    return rule.strip(), key.strip(), parsed
+class _Option:
+    """A command-line option, declared once: ``OPT()`` is its click decorator, and
+    ``OPT(help=...)`` the same option with one command's own wording (or other changes)."""
+
+    def __init__(self, *decls: str, **attrs):
+        self.decls, self.attrs = decls, attrs
+
+    def __call__(self, **changes):
+        return click.option(*self.decls, **{**self.attrs, **changes})
+
+
+def _options(*decorators):
+    """Apply click decorators in the order given (the first is listed first in --help)."""
+    def apply(f):
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+    return apply
+
+
+# --- the options that make the configuration (datalint.config.build_config takes them by name)
+SELECT = _Option("--select", multiple=True, metavar="RULES",
+                 help="Rules to run: codes, prefixes, families or names, comma-separated "
+                      "(default: ALL).")
+IGNORE = _Option("--ignore", multiple=True, metavar="RULES", help="Rules to skip.")
+EXTEND_SELECT = _Option("--extend-select", multiple=True, metavar="RULES",
+                        help="Rules to add to the selection.")
+FAIL_ON = _Option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
+                  default=None, help="Lowest severity that makes the exit code 1 "
+                                     "[default: error].")
+CONFIG = _Option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+                 help="Config file (default: the nearest datalint.toml or pyproject.toml "
+                      "[tool.datalint] above the data).")
+ISOLATED = _Option("--isolated", is_flag=True, help="Ignore config files.")
+MAX_TOKENS = _Option("--max-tokens", type=click.IntRange(min=1),
+                     help="Token limit per record for too-long [default: 8192].")
+TOKENIZER = _Option("--tokenizer", type=click.Path(exists=True),
+                    help="Local tokenizer (tokenizer.json or a model folder) for counting "
+                         "tokens.")
+SEVERITY = _Option("--severity", multiple=True, metavar="RULE=LEVEL",
+                   help="Override a rule's severity (info, warning, error).")
+OPTION = _Option("--option", "option_items", multiple=True, metavar="RULE.KEY=VALUE",
+                 help="Set a rule option, e.g. too-few-examples.min-records=50.")
+PACK = _Option("--pack", "packs", multiple=True, type=click.Path(exists=True, dir_okay=False),
+               help="An extra pattern pack (TOML) for the pattern rules.")
+MAX_LINE_BYTES = _Option("--max-line-bytes", type=click.IntRange(min=1024),
+                         help="Skip (and report) JSON lines larger than this "
+                              "[default: 64 MiB].")
+MODEL = _Option("--model", type=click.Path(exists=True, file_okay=False),
+                help="A local sentence-transformers model folder for the embedding rules "
+                     "[default: the bundled all-MiniLM-L6-v2].")
+EVAL = _Option("--eval", "eval_files", multiple=True, type=click.Path(exists=True),
+               help="An eval set to check against the training data (train-eval-overlap).")
+PRODUCTION = _Option("--production", "production_files", multiple=True,
+                     type=click.Path(exists=True),
+                     help="A sample of real production inputs to check coverage against "
+                          "(the production rules); repeatable.")
+PRODUCTION_FIELD = _Option("--production-field", metavar="NAME",
+                           help="The field or CSV column holding the production input "
+                                "[default: user turns, prompt/input/query, turns, or a plain "
+                                "string].")
+CACHE_DIR = _Option("--cache-dir", type=click.Path(file_okay=False),
+                    help="Where embeddings and the distilled fast model are kept "
+                         "[default: $DATALINT_CACHE_DIR, else ~/.cache/datalint].")
+NO_CACHE = _Option("--no-cache", is_flag=True,
+                   help="Neither read nor write the embedding cache.")
+TRAINING_CONFIG = _Option("--training-config", "training_config", multiple=True,
+                          metavar="FILE",
+                          help="The training config to check against the data "
+                               "(TrainingArguments/SFTConfig JSON or YAML, adapter_config.json, "
+                               "axolotl, LLaMA-Factory, OpenAI job JSON); repeat to merge "
+                               "several.")
+# --- the output
+FORMAT = _Option("-f", "--format", "fmt", type=click.Choice(["text", "json", "github", "sarif",
+                                                             "markdown", "html"]),
+                 default="text", show_default=True, help="Output format.")
+OUTPUT = _Option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                 help="Write the report to a file instead of standard output.")
 
 
 class _Group(click.Group):
@@ -66,106 +132,51 @@ def main() -> None:
     """datalint: find the data problems that make a fine-tuned model worse than its base."""
 
 
+def _check_options(*, output_format: bool):
+    """The arguments and options of ``check``; ``explain`` takes them without the output
+    format (``-f`` and ``--statistics``)."""
+    return _options(
+        click.argument("paths", nargs=-1, required=True),
+        SELECT(), IGNORE(), EXTEND_SELECT(), FAIL_ON(),
+        *([FORMAT()] if output_format else []),
+        OUTPUT(), CONFIG(), ISOLATED(), MAX_TOKENS(), TOKENIZER(), SEVERITY(), OPTION(), PACK(),
+        MAX_LINE_BYTES(), MODEL(), EVAL(), PRODUCTION(), PRODUCTION_FIELD(), CACHE_DIR(),
+        NO_CACHE(), TRAINING_CONFIG(),
+        *([click.option("--statistics", is_flag=True,
+                        help="Print only the summary by rule.")] if output_format else []),
+        click.option("--color/--no-color", default=None,
+                     help="Colour the text output [default: only on a terminal]."),
+        click.option("--progress/--no-progress", default=None,
+                     help="Show progress on long work [default: only on a terminal]."),
+        # --- workflows: baseline (datalint.workflows.baseline)
+        click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+                     metavar="FILE",
+                     help="Report only findings that are not in this baseline file."),
+        click.option("--write-baseline", "write_baseline_file",
+                     type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Record today's findings in FILE (exit 0 unless a rule crashed or an "
+                          "input could not be read)."),
+        # --- end workflows
+    )
+
+
 @main.command()
-@click.argument("paths", nargs=-1, required=True)
-@click.option("--select", multiple=True, metavar="RULES",
-              help="Rules to run: codes, prefixes, families or names, comma-separated "
-                   "(default: ALL).")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Rules to skip.")
-@click.option("--extend-select", multiple=True, metavar="RULES",
-              help="Rules to add to the selection.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
-              default=None, help="Lowest severity that makes the exit code 1 [default: error].")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "github", "sarif",
-                                                          "markdown", "html"]),
-              default="text", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to a file instead of standard output.")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
-              help="Config file (default: the nearest datalint.toml or pyproject.toml "
-                   "[tool.datalint] above the data).")
-@click.option("--isolated", is_flag=True, help="Ignore config files.")
-@click.option("--max-tokens", type=click.IntRange(min=1),
-              help="Token limit per record for too-long [default: 8192].")
-@click.option("--tokenizer", type=click.Path(exists=True),
-              help="Local tokenizer (tokenizer.json or a model folder) for counting tokens.")
-@click.option("--severity", multiple=True, metavar="RULE=LEVEL",
-              help="Override a rule's severity (info, warning, error).")
-@click.option("--option", "rule_options", multiple=True, metavar="RULE.KEY=VALUE",
-              help="Set a rule option, e.g. too-few-examples.min-records=50.")
-@click.option("--pack", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="An extra pattern pack (TOML) for the pattern rules.")
-@click.option("--max-line-bytes", type=click.IntRange(min=1024),
-              help="Skip (and report) JSON lines larger than this [default: 64 MiB].")
-@click.option("--model", type=click.Path(exists=True, file_okay=False),
-              help="A local sentence-transformers model folder for the embedding rules "
-                   "[default: the bundled all-MiniLM-L6-v2].")
-@click.option("--eval", "eval_files", multiple=True, type=click.Path(exists=True),
-              help="An eval set to check against the training data (train-eval-overlap).")
-@click.option("--production", "production_files", multiple=True, type=click.Path(exists=True),
-              help="A sample of real production inputs to check coverage against "
-                   "(the production rules); repeatable.")
-@click.option("--production-field", metavar="NAME",
-              help="The field or CSV column holding the production input "
-                   "[default: user turns, prompt/input/query, turns, or a plain string].")
-@click.option("--cache-dir", type=click.Path(file_okay=False),
-              help="Where embeddings and the distilled fast model are kept "
-                   "[default: $DATALINT_CACHE_DIR, else ~/.cache/datalint].")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the embedding cache.")
-@click.option("--training-config", "training_config", multiple=True, metavar="FILE",
-              help="The training config to check against the data (TrainingArguments/SFTConfig "
-                   "JSON or YAML, adapter_config.json, axolotl, LLaMA-Factory, OpenAI job JSON); "
-                   "repeat to merge several.")
-@click.option("--statistics", is_flag=True, help="Print only the summary by rule.")
-@click.option("--color/--no-color", default=None, help="Colour the text output "
-                                                       "[default: only on a terminal].")
-@click.option("--progress/--no-progress", default=None,
-              help="Show progress on long work [default: only on a terminal].")
-# --- workflows: baseline (datalint.workflows.baseline)
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Report only findings that are not in this baseline file.")
-@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False),
-              metavar="FILE", help="Record today's findings in FILE (exit 0 unless a rule "
-                                   "crashed or an input could not be read).")
-# --- end workflows
-def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_path, isolated,
-          max_tokens, tokenizer, severity, rule_options, pack, max_line_bytes, model, eval_files,
-          production_files, production_field, cache_dir, no_cache, training_config, statistics,
-          color, progress,
-          baseline_file=None, write_baseline_file=None):
+@_check_options(output_format=True)
+def check(paths, fmt, output, statistics, color, progress, baseline_file=None,
+          write_baseline_file=None, **config_values):
     """Lint dataset files, folders, or cached Hugging Face dataset ids.
 
     \b
     Exit codes: 0 clean at --fail-on, 1 findings, 2 usage or input error,
     3 a rule crashed (the other rules still ran).
     """
-    from .config import Config, find_config, load_config, merge_cli
+    from .config import build_config
     from .pipeline.engine import Engine
     from .errors import UsageError
     from .report.renderers import render
 
     try:
-        if config_path:
-            cfg = load_config(Path(config_path))
-        elif isolated:
-            cfg = Config()
-        else:
-            found = find_config(paths[0]) if Path(paths[0]).exists() else find_config(".")
-            cfg = load_config(found) if found else Config()
-        opts: dict[str, dict] = {}
-        for item in rule_options:
-            rule, key, value = _parse_option(item)
-            opts.setdefault(rule, {})[key] = value
-        if max_tokens:
-            opts.setdefault("too-long", {})["max-tokens"] = max_tokens
-        if tokenizer:
-            opts.setdefault("too-long", {})["tokenizer"] = tokenizer
-        cfg = merge_cli(cfg, select=select, ignore=ignore, extend_select=extend_select,
-                        fail_on=fail_on, severity=severity, options=opts, packs=pack,
-                        max_line_bytes=max_line_bytes, model=model, cache_dir=cache_dir,
-                        no_cache=no_cache, eval_files=eval_files,
-                        training_config=training_config,
-                        production_files=production_files, production_field=production_field)
+        cfg = build_config(paths, **config_values)
         show_progress = sys.stderr.isatty() if progress is None else progress
         # --- workflows: baseline
         from .workflows.baseline import load_baseline
@@ -233,9 +244,8 @@ def check(paths, select, ignore, extend_select, fail_on, fmt, output, config_pat
 
 
 @main.command("prepare")
-@click.option("--model", type=click.Path(exists=True, file_okay=False),
-              help="A local sentence-transformers model folder [default: the bundled "
-                   "all-MiniLM-L6-v2].")
+@MODEL(help="A local sentence-transformers model folder [default: the bundled "
+            "all-MiniLM-L6-v2].")
 def prepare_cmd(model):
     """Build the fast embedding model once, at setup time (about 40 s).
 
@@ -255,8 +265,7 @@ def prepare_cmd(model):
 
 @main.command("rules")
 @click.option("--family", help="Only rules of this family.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
-              default="text", show_default=True)
+@FORMAT(type=click.Choice(["text", "markdown", "json"]), help=None)
 def rules_cmd(family, fmt):
     """List every rule: code, name, family, severity and what it checks."""
     from .registry import all_rules
@@ -310,6 +319,7 @@ def rule_cmd(name):
 
 # --- explain: only the verdict and the diagnosis (datalint/report/diagnosis.py) ------------------
 @main.command("explain", context_settings={"help_option_names": ["-h", "--help"]})
+@_check_options(output_format=False)
 @click.pass_context
 def explain_cmd(ctx, **kw):
     """Will fine-tuning on this data make the model worse than its base, and why?
@@ -321,8 +331,6 @@ def explain_cmd(ctx, **kw):
     ctx.invoke(check, **kw)
 
 
-# every option of `check` except the output format and --statistics
-explain_cmd.params = [p for p in check.params if p.name not in ("fmt", "statistics")]
 # --- end explain
 
 
@@ -351,64 +359,28 @@ def _without_files(paths, *files) -> list[str]:
     return out
 
 
-def _workflow_config(first_path, config_path, isolated, select, ignore, extend_select, fail_on,
-                     severity, rule_options, model, cache_dir, no_cache):
-    """The configuration as ``check`` builds it, for the diff and clean commands."""
-    from .config import Config, find_config, load_config, merge_cli
-
-    if config_path:
-        cfg = load_config(Path(config_path))
-    elif isolated:
-        cfg = Config()
-    else:
-        found = find_config(first_path) if Path(first_path).exists() else find_config(".")
-        cfg = load_config(found) if found else Config()
-    opts: dict[str, dict] = {}
-    for item in rule_options:
-        rule, key, value = _parse_option(item)
-        opts.setdefault(rule, {})[key] = value
-    return merge_cli(cfg, select=select, ignore=ignore, extend_select=extend_select,
-                     fail_on=fail_on, severity=severity, options=opts, model=model,
-                     cache_dir=cache_dir, no_cache=no_cache)
-
-
 def _workflow_options(f):
-    for opt in reversed([
-        click.option("--select", multiple=True, metavar="RULES",
-                     help="Rules to run (default: ALL, or the config's selection)."),
-        click.option("--ignore", multiple=True, metavar="RULES", help="Rules to skip."),
-        click.option("--extend-select", multiple=True, metavar="RULES",
-                     help="Rules to add to the selection."),
-        click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
-                     help="Config file (default: the nearest datalint.toml or pyproject.toml)."),
-        click.option("--isolated", is_flag=True, help="Ignore config files."),
-        click.option("--severity", multiple=True, metavar="RULE=LEVEL",
-                     help="Override a rule's severity (info, warning, error)."),
-        click.option("--option", "rule_options", multiple=True, metavar="RULE.KEY=VALUE",
-                     help="Set a rule option."),
-        click.option("--model", type=click.Path(exists=True, file_okay=False),
-                     help="A local sentence-transformers model folder."),
-        click.option("--cache-dir", type=click.Path(file_okay=False),
-                     help="Where embeddings are cached [default: ~/.cache/datalint]."),
-        click.option("--no-cache", is_flag=True, help="Do not use the embedding cache."),
-    ]):
-        f = opt(f)
-    return f
+    """The configuration options of the diff and clean commands (fewer than check's)."""
+    return _options(
+        SELECT(help="Rules to run (default: ALL, or the config's selection)."),
+        IGNORE(), EXTEND_SELECT(),
+        CONFIG(help="Config file (default: the nearest datalint.toml or pyproject.toml)."),
+        ISOLATED(), SEVERITY(), OPTION(help="Set a rule option."),
+        MODEL(help="A local sentence-transformers model folder."),
+        CACHE_DIR(help="Where embeddings are cached [default: ~/.cache/datalint]."),
+        NO_CACHE(help="Do not use the embedding cache."),
+    )(f)
 
 
 @main.command("diff")
 @click.argument("old")
 @click.argument("new")
 @_workflow_options
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
-              default=None, help="Lowest severity of a new finding (or of a metric that now "
-                                 "fails) that makes the exit code 1 [default: error].")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the diff to a file instead of standard output.")
-def diff_cmd(old, new, select, ignore, extend_select, config_path, isolated, severity,
-             rule_options, model, cache_dir, no_cache, fail_on, fmt, output):
+@FAIL_ON(help="Lowest severity of a new finding (or of a metric that now fails) that makes "
+              "the exit code 1 [default: error].")
+@FORMAT(type=click.Choice(["text", "json"]))
+@OUTPUT(help="Write the diff to a file instead of standard output.")
+def diff_cmd(old, new, fmt, output, **config_values):
     """What NEW made better or worse than OLD: findings new and fixed by rule, metrics moved,
     record counts.  Findings are matched by content, so moved records are neither.
 
@@ -416,12 +388,12 @@ def diff_cmd(old, new, select, ignore, extend_select, config_path, isolated, sev
     Exit codes: 0 not worse at --fail-on, 1 a new finding (or a metric now
     failing) at or above --fail-on, 2 usage or input error, 3 a rule crashed.
     """
+    from .config import build_config
     from .workflows.diff import as_dict, compare, render_text, run_side
     from .errors import UsageError
 
     try:
-        cfg = _workflow_config(new, config_path, isolated, select, ignore, extend_select,
-                               fail_on, severity, rule_options, model, cache_dir, no_cache)
+        cfg = build_config(new, **config_values)
         d = compare(run_side(cfg, [old]), run_side(cfg, [new]))
     except UsageError as e:
         _fail(str(e))
@@ -443,17 +415,15 @@ def diff_cmd(old, new, select, ignore, extend_select, config_path, isolated, sev
 
 @main.command("clean")
 @click.argument("input_path", metavar="IN")
-@click.option("-o", "--output", "output", required=True, type=click.Path(),
-              help="Where to write the cleaned copy (same format as IN).")
+@OUTPUT(required=True, type=click.Path(),
+        help="Where to write the cleaned copy (same format as IN).")
 @_workflow_options
 @click.option("--drop-level", type=click.Choice(["error", "warning", "info"]), default="error",
               show_default=True, help="Drop records with a finding at this severity or above.")
 @click.option("--keep-duplicates", is_flag=True,
               help="Keep every copy of duplicated records (drop only for findings).")
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
-def clean_cmd(input_path, output, select, ignore, extend_select, config_path, isolated,
-              severity, rule_options, model, cache_dir, no_cache, drop_level, keep_duplicates,
-              force):
+def clean_cmd(input_path, output, drop_level, keep_duplicates, force, **config_values):
     """Write a copy of IN without duplicates (one record kept per cluster) and without
     records that have findings at --drop-level; IN is never modified.
 
@@ -461,6 +431,7 @@ def clean_cmd(input_path, output, select, ignore, extend_select, config_path, is
     Exit codes: 0 written, 2 usage or input error (nothing written),
     3 a rule crashed (nothing written).
     """
+    from .config import build_config
     from .workflows.clean import CleanResult, check_paths, plan, render_text, write_clean
     from .errors import CleanError
     from .pipeline.engine import Engine
@@ -470,8 +441,7 @@ def clean_cmd(input_path, output, select, ignore, extend_select, config_path, is
 
     try:
         check_paths(input_path, output, force)
-        cfg = _workflow_config(input_path, config_path, isolated, select, ignore, extend_select,
-                               None, severity, rule_options, model, cache_dir, no_cache)
+        cfg = build_config(input_path, **config_values)
         srcs = discover([input_path])
         if len(srcs) != 1:
             raise CleanError(f"{input_path}: clean takes one data file")

@@ -40,21 +40,27 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from .io.layouts import LAYOUTS
 from .registry import find_rule, suggest, validate_selector
 from .errors import UsageError
 from .report.model import SEVERITIES
+from .rules.content.too_long import TooLong
 
 CONFIG_FILES = ("datalint.toml", ".datalint.toml", "pyproject.toml")
 FAIL_ON = ("error", "warning", "info", "never")
 CANONICAL_FIELDS = ("messages", "conversations", "instruction", "input", "output", "response",
                     "prompt", "completion", "chosen", "rejected", "text", "system", "history")
 
+#: Top-level keys that set the option of the same name of one rule (the command line has an
+#: option for each too: ``--max-tokens``, ``--tokenizer``).
+RULE_SHORTCUTS = {"max-tokens": TooLong, "tokenizer": TooLong}
+
 TOP_KEYS = {"select", "ignore", "extend-select", "fail-on", "severity", "fields", "roles",
-            "per-file-ignores", "rules", "packs", "max-tokens", "tokenizer", "max-line-bytes",
-            "model", "cache-dir", "eval"}
+            "per-file-ignores", "rules", "packs", "max-line-bytes", "model", "cache-dir",
+            "eval"}
+TOP_KEYS |= set(RULE_SHORTCUTS)
 TOP_KEYS |= {"training-config"}  # the training rules (datalint.rules.training.configs)
 TOP_KEYS |= {"production", "production-field"}  # the production (mismatch) rules
 
@@ -85,6 +91,13 @@ class Config:
     production_field: str | None = None
     # --- end production sample
     source: str | None = None  # the file it came from
+
+    @property
+    def tokenizer(self) -> str | None:
+        """The local tokenizer for counting tokens, run-wide (None: an estimate): the too-long
+        rule's ``tokenizer`` option, which the training rules use too."""
+        return build_options(TooLong, self.rule_options.get(TooLong.code, {}),
+                             self.source or "config").tokenizer
 
     def ignored_for(self, path: str) -> list[str]:
         out: list[str] = []
@@ -223,14 +236,17 @@ def config_from_dict(data: dict[str, Any], source: str = "<config>") -> Config:
         rule = _rule(source, key)
         _expect(f"{source}: rules.{key}", opts, dict, "a table")
         cfg.rule_options.setdefault(rule.code, {}).update(opts)
-    # shortcuts for the too-long rule
-    for key in ("max-tokens", "tokenizer"):
-        if key in data:
-            cfg.rule_options.setdefault("C008", {})[key] = data[key]
+    for rule, key, value in _shortcuts(data):  # after [rules.*]: the shortcut wins
+        cfg.rule_options.setdefault(rule.code, {})[key] = value
     # validate every rule's options now, so mistakes surface before any data is read
     for code, opts in cfg.rule_options.items():
         build_options(find_rule(code), opts, source)
     return cfg
+
+
+def _shortcuts(values: dict[str, Any]) -> list[tuple[Any, str, Any]]:
+    """(rule, option, value) for each key of :data:`RULE_SHORTCUTS` present in ``values``."""
+    return [(rule, key, values[key]) for key, rule in RULE_SHORTCUTS.items() if key in values]
 
 
 def _rule(source: str, key: str):
@@ -302,11 +318,61 @@ def options_doc(rule) -> list[tuple[str, str, Any]]:
     return out
 
 
+def build_config(paths: str | Path | Sequence[str | Path] = (), *,
+                 config_path: str | Path | None = None, isolated: bool = False,
+                 config: Config | None = None, **cli_values: Any) -> Config:
+    """The configuration of a run, as every command and :func:`datalint.lint` build it.
+
+    The file is ``config_path`` if given; else none with ``isolated``; else the nearest config
+    above the first of ``paths`` (above the working folder when that path does not exist, as
+    for a Hugging Face dataset id; no search without paths).  ``config``, if given, is used
+    instead of any file.  ``cli_values`` (see :func:`merge_cli`) are applied on top.
+    """
+    if config is None:
+        first = paths if isinstance(paths, (str, Path)) else next(iter(paths), None)
+        if config_path:
+            config = load_config(Path(config_path))
+        elif isolated or first is None:
+            config = Config()
+        else:
+            found = find_config(first) if Path(first).exists() else find_config(".")
+            config = load_config(found) if found else Config()
+    return merge_cli(config, **cli_values)
+
+
+def parse_option(item: str) -> tuple[str, str, Any]:
+    """``RULE.KEY=VALUE`` (``--option``) with a TOML literal value (bare words are strings)."""
+    if "=" not in item or "." not in item.split("=", 1)[0]:
+        raise UsageError(f"--option expects RULE.KEY=VALUE, got {item!r}")
+    lhs, value = item.split("=", 1)
+    rule, key = lhs.rsplit(".", 1)
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value
+    return rule.strip(), key.strip(), parsed
+
+
 def merge_cli(cfg: Config, *, select=None, ignore=(), extend_select=(), fail_on=None,
-              severity=(), options=None, packs=(), max_line_bytes=None, model=None,
-              cache_dir=None, no_cache=False, eval_files=(),
-              training_config=(), production_files=(), production_field=None) -> Config:
-    """Apply command-line options on top of a file config."""
+              severity=(), options=None, option_items=(), max_tokens=None, tokenizer=None,
+              packs=(), max_line_bytes=None, model=None, cache_dir=None, no_cache=False,
+              eval_files=(), training_config=(), production_files=(),
+              production_field=None) -> Config:
+    """Apply command-line options on top of a file config.
+
+    ``options``: rule -> {option: value}; ``option_items``: ``--option RULE.KEY=VALUE`` texts,
+    applied after ``options``; ``max_tokens`` and ``tokenizer`` (the :data:`RULE_SHORTCUTS`)
+    after both.
+    """
+    opts: dict[str, dict[str, Any]] = {}
+    for rule, values in (options or {}).items():
+        opts.setdefault(rule, {}).update(values)
+    for item in option_items:
+        rule, key, value = parse_option(item)
+        opts.setdefault(rule, {})[key] = value
+    shortcuts = {"max-tokens": max_tokens, "tokenizer": tokenizer}
+    for rule, key, value in _shortcuts({k: v for k, v in shortcuts.items() if v}):
+        opts.setdefault(rule.name, {})[key] = value
     if training_config:  # the command line replaces the file's training-config
         cfg.training_config = [str(p) for p in training_config]
     if select:
@@ -327,9 +393,9 @@ def merge_cli(cfg: Config, *, select=None, ignore=(), extend_select=(), fail_on=
         if level.strip() not in SEVERITIES:
             raise UsageError(f"--severity {item!r}: level must be info, warning or error")
         cfg.severity[rule.code] = level.strip()
-    for code, opts in (options or {}).items():
+    for code, values in opts.items():
         rule = find_rule(code)
-        cfg.rule_options.setdefault(rule.code, {}).update(opts)
+        cfg.rule_options.setdefault(rule.code, {}).update(values)
         build_options(rule, cfg.rule_options[rule.code], "command line")
     cfg.packs = cfg.packs + list(packs)
     if max_line_bytes:
@@ -349,5 +415,5 @@ def merge_cli(cfg: Config, *, select=None, ignore=(), extend_select=(), fail_on=
     return cfg
 
 
-__all__ = ["Config", "find_config", "load_config", "config_from_dict", "merge_cli",
-           "build_options", "options_doc", "LAYOUTS"]
+__all__ = ["Config", "build_config", "find_config", "load_config", "config_from_dict",
+           "merge_cli", "parse_option", "build_options", "options_doc", "LAYOUTS"]

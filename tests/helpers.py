@@ -7,16 +7,16 @@ from typing import Any, Iterable
 
 import orjson
 
-from datalint.config import Config, merge_cli
+from datalint.config import Config, build_config
 from datalint.pipeline.engine import Engine
 from datalint.report.model import Report
 
 
 def run(paths, select=None, ignore=(), options=None, **cfg_kw: Any) -> Report:
-    cfg = Config(**cfg_kw)
-    cfg = merge_cli(cfg, select=select, ignore=ignore, options=options)
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    cfg = build_config(paths, config=Config(**cfg_kw), select=select, ignore=ignore,
+                       options=options)
     return Engine(cfg).run([str(p) for p in paths])
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import registry
-from ..config import Config, build_options
+from ..config import Config, build_config, build_options
 from ..errors import InputFileError
 from ..io.layouts import LayoutMapper
 from ..io.readers import DEFAULT_MAX_LINE_BYTES
@@ -48,7 +48,7 @@ class Engine:
         self.max_line_bytes = cfg.max_line_bytes or DEFAULT_MAX_LINE_BYTES
         self.context = RunContext(
             packs=tuple(cfg.packs), training_config=tuple(cfg.training_config),
-            tokenizer=cfg.rule_options.get("C008", {}).get("tokenizer"),
+            tokenizer=cfg.tokenizer,
             read_records=lambda path: read_records(path, self._mapper(), self.max_line_bytes))
         self.progress = Progress(progress)
         self.instances: dict[str, Rule] = {}
@@ -152,18 +152,13 @@ def lint(paths: str | Path | list[str | Path], *, config: Config | None = None,
     ``baseline``: a file written by ``datalint check --write-baseline``; the findings it holds
     are left out of the Report (``Report.baselined`` counts them).
     """
-    from ..config import find_config, load_config, merge_cli
-
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = [str(p) for p in paths]
-    if config is None:
-        found = find_config(paths[0]) if paths else None
-        config = load_config(found) if found else Config()
     if isinstance(training_config, (str, Path)):
         training_config = [training_config]
-    config = merge_cli(config, select=select, ignore=ignore or (), options=options,
-                       training_config=[str(p) for p in training_config or ()])
+    config = build_config(paths, config=config, select=select, ignore=ignore or (),
+                          options=options, training_config=training_config or ())
     # --- workflows: baseline (datalint.workflows.baseline)
     if baseline is not None:
         from ..workflows.baseline import apply_baseline, load_baseline

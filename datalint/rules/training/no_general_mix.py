@@ -63,11 +63,12 @@ class NoGeneralMix(TrainingRule):
             return None
         # --- narrow-task (V006) measurement: begin ---
         if dataset.records is not None:
+            from ...report.judge import fails
             from ..diversity.narrow_task import NarrowTask, describe, measure
 
             found = measure(dataset.resources, NarrowTask.Options())
             if found is not None:
-                if not found["narrow"]:
+                if not fails([found["tests"]]):
                     return None
                 return (f"{dataset.count:,} records of one narrow task "
                         f"({describe(found['coverage'])})")

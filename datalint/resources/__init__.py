@@ -8,6 +8,7 @@ identity, text hash).  Nothing here imports torch until a ``full`` vector is act
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,8 @@ class Resources:
     ``settings``: ``model`` (a local sentence-transformers folder, or None for the bundled
     default), ``cache_dir`` (a folder, or None for no disk cache), ``progress`` (bool), ``k``
     (neighbours per text: the largest any selected rule asks for), ``encoders`` (tests: a dict
-    tier -> callable(list[str]) -> array, replacing the models), ``eval`` (eval records).
+    tier -> callable(list[str]) -> array, replacing the models), ``eval`` (eval records),
+    ``options`` (a callable: rule class -> the options that rule has in this run).
     """
 
     def __init__(self, records: list[Record] | None, settings: dict[str, Any] | None = None):
@@ -252,6 +254,24 @@ class Resources:
         except OSError:
             pass
         return sims, idx
+
+    # -- measurements that rules share -----------------------------------------------------
+    def options(self, rule: type) -> Any:
+        """The options ``rule`` (a rule class) has in this run: the user's, also when the rule
+        is not selected; its defaults outside a run."""
+        of = self.settings.get("options")
+        return of(rule) if of is not None else rule.Options()
+
+    def measurement(self, rule: type, build: Callable[["Resources", Any], Any],
+                    options: Any = None) -> Any:
+        """What ``build(resources, options)`` measures, for a measurement that ``rule`` (a rule
+        class) owns and other rules read too; built once per options.  ``options``: the
+        owner's own; another rule leaves it out and gets the owner's options of this run
+        (:meth:`options`), so it sees what the user configured for the owner."""
+        if options is None:
+            options = self.options(rule)
+        key = ("measurement", rule.code, dataclasses.astuple(options))
+        return self._get(key, lambda: build(self, options))
 
     # -- answers (diversity and style rules) --------------------------------------------------
     def answers(self) -> list[tuple[int, str]]:

@@ -10,17 +10,26 @@ from . import _semantic as sem
 MIN_PROMPTS = 20
 
 
+def coverage(res, options=None) -> dict | None:
+    """The narrow-task measurement of a dataset's prompts, a shared resource: built once and
+    read by ``narrow-task`` and ``no-general-mix`` (T007), with narrow-task's options of this
+    run (the user's ``[rules.narrow-task]``) unless ``options`` are given.  None when there
+    are too few prompts to measure."""
+    return res.measurement(NarrowTask, measure, options)
+
+
 def measure(res, options) -> dict | None:
-    """The narrow-task measurement of a dataset's prompts (shared with ``no-general-mix``):
-    the coverage, the sample, and ``tests``, the conditions that all fail when the prompts
-    are narrow (few areas *and* tightly packed)."""
+    """The narrow-task measurement with these options: the coverage, the sample, and
+    ``conditions``, which all hold when the prompts are narrow (few areas *and* tightly
+    packed)."""
     s = sem.role_sample(res, "prompt", options.sample, MIN_PROMPTS)
     if len(s.texts) < MIN_PROMPTS:
         return None
     cov = sem.reference_coverage(res, s, options.areas)
-    tests = (Condition("coverage", cov.share, "<", options.max_coverage),
-             Condition("relative spread", cov.relative_spread, "<", options.max_relative_spread))
-    return {"coverage": cov, "sample": s, "tests": tests}
+    conditions = (Condition("coverage", cov.share, "<", options.max_coverage),
+                  Condition("relative spread", cov.relative_spread, "<",
+                            options.max_relative_spread))
+    return {"coverage": cov, "sample": s, "conditions": conditions}
 
 
 def describe(cov: sem.Coverage) -> str:
@@ -99,7 +108,7 @@ class NarrowTask(DatasetRule):
     def check_dataset(self, dataset):
         records = dataset.records
         o = self.options
-        found = measure(dataset.resources, o)
+        found = coverage(dataset.resources, o)
         if found is None:
             yield not_measured(f"fewer than {MIN_PROMPTS} distinct prompts: too few to "
                                "judge whether the data is one narrow task")
@@ -126,4 +135,4 @@ class NarrowTask(DatasetRule):
         yield Measurement(cov.share, o.max_coverage, "<", msg, details, digits=3, findings=[
             dataset_finding(f"narrow task: {msg}. Mix in general instruction data, train a "
                             "LoRA adapter instead of full fine-tuning, and train 1–3 epochs",
-                            records, ex, data=details)]).decided_by(found["tests"])
+                            records, ex, data=details)]).decided_by(found["conditions"])

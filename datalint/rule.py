@@ -8,8 +8,15 @@ A rule is a small class with class attributes and one method:
   and ``candidates(batch)``, a cheap test over a few dozen records at once that picks the
   ones ``check`` needs to see (:mod:`datalint.io.batch`).
 * :class:`DatasetRule` — ``check_dataset(dataset)`` runs once after the pass and may yield
-  findings and metrics.  It declares in ``requires`` the shared resources it needs; the engine
-  builds the union of what the selected rules need, once, and nothing else.
+  findings and measurements.  It declares in ``requires`` the shared resources it needs; the
+  engine builds the union of what the selected rules need, once, and nothing else.  A metric
+  rule measures and does not judge: it yields a :class:`~datalint.report.judge.Measurement`
+  (the value, its threshold, which way is bad, any further condition of the verdict, the
+  message, the evidence and the findings to report when it fails), and the judge
+  (:func:`~datalint.report.judge.judge`, applied by this class to whatever ``check_dataset``
+  yields) decides the verdict and makes the :class:`~datalint.report.Metric` and the
+  findings.  A measurement another rule needs too is a shared resource
+  (:meth:`~datalint.resources.Resources.measurement`), made with the owning rule's options.
 * :class:`ReaderRule` / :class:`LayoutRule` — findings produced while reading a file or
   mapping a record's layout.  They are rules so that they are documented, selectable and
   configurable like any other.
@@ -26,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 from .io.record import Location, Record
+from .report.judge import Measurement, judged
 from .report.model import Finding, Metric
 
 if TYPE_CHECKING:
@@ -138,17 +146,26 @@ class RecordRule(Rule):
 
 
 class DatasetRule(Rule):
-    def check_dataset(self, dataset: "Dataset") -> Iterable[Finding | Metric]:
+    """A rule run once over the whole dataset.  ``check_dataset`` may yield findings,
+    :class:`Measurement` objects and skips; every subclass's ``check_dataset`` is wrapped so
+    that each Measurement comes out judged: its Metric, then its findings."""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        check = cls.__dict__.get("check_dataset")
+        if check is not None:
+            def check_dataset(self, dataset):
+                return judged(self, check(self, dataset))
+            check_dataset.__doc__ = check.__doc__
+            check_dataset.__wrapped__ = check
+            cls.check_dataset = check_dataset
+
+    def check_dataset(self, dataset: "Dataset") -> Iterable[Finding | Measurement | Metric]:
         raise NotImplementedError
 
     @classmethod
     def kind(cls) -> str:
         return "dataset"
-
-    def metric(self, value: float, threshold: float | None, failed: bool, message: str,
-               details: dict | None = None) -> Metric:
-        return Metric(self.code, self.name, value, threshold, "fail" if failed else "pass",
-                      self.level, message, details)
 
 
 class ReaderRule(Rule):

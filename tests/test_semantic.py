@@ -43,7 +43,8 @@ def lint(tmp_path, records, select, eval_records=None, options=None, name="data.
         cfg.eval = [str(write_jsonl(tmp_path / "eval.jsonl", eval_records))]
     eng = Engine(cfg)
     base = eng._resource_settings
-    eng._resource_settings = lambda rules, report: dataclasses.replace(base(rules, report), encoders={"fast": bag_of_words, "full": bag_of_words})
+    eng._resource_settings = lambda rules, report: dataclasses.replace(
+        base(rules, report), encoders={"fast": bag_of_words, "full": bag_of_words})
     return eng.run([str(path)])
 
 

@@ -200,7 +200,7 @@ def test_encoder_is_the_injected_one():
 
 # -- no-general-mix uses the narrow-task measurement ------------------------------------------
 
-def lint_with_config(tmp_path, records, config_name):
+def lint_with_config(tmp_path, records, config_name, select=("no-general-mix",), options=None):
     from datalint.config import Config, merge_cli
     from datalint.pipeline.engine import Engine
 
@@ -208,11 +208,12 @@ def lint_with_config(tmp_path, records, config_name):
     from .helpers import write_jsonl
 
     path = write_jsonl(tmp_path / "train.jsonl", records)
-    cfg = merge_cli(Config(), select=["no-general-mix"],
+    cfg = merge_cli(Config(), select=list(select), options=options,
                     training_config=[str(FIXTURES / "training" / config_name)])
     eng = Engine(cfg)
     base = eng._resource_settings
-    eng._resource_settings = lambda rules, report: dataclasses.replace(base(rules, report), encoders={"fast": bag_of_words, "full": bag_of_words})
+    eng._resource_settings = lambda rules, report: dataclasses.replace(
+        base(rules, report), encoders={"fast": bag_of_words, "full": bag_of_words})
     rep = eng.run([str(path)])
     assert not rep.errors, rep.errors
     return rep
@@ -233,3 +234,47 @@ def test_no_general_mix_leaves_general_data_alone(tmp_path):
 def test_no_general_mix_narrow_data_with_lora_is_fine(tmp_path):
     rep = lint_with_config(tmp_path, one_topic(120), "axolotl-qlora.yaml")
     assert not rep.findings
+
+
+# -- no-general-mix reads narrow-task's measurement with narrow-task's options -----------------
+
+NOTHING_IS_NARROW = {"V006": {"max-coverage": 0.0}}
+EVERYTHING_IS_NARROW = {"V006": {"max-coverage": 1.01, "max-relative-spread": 100.0}}
+
+
+@pytest.mark.parametrize("select", [("no-general-mix",), ("no-general-mix", "narrow-task")])
+def test_no_general_mix_sees_the_users_narrow_task_options(tmp_path, select):
+    """[rules.narrow-task] options decide what no-general-mix counts as narrow, whether or not
+    narrow-task itself is selected."""
+    rep = lint_with_config(tmp_path, one_topic(120), "axolotl-full.yaml", select,
+                           NOTHING_IS_NARROW)
+    assert "T007" not in [f.code for f in rep.findings]
+    rep = lint_with_config(tmp_path, many_topics(200), "axolotl-full.yaml", select,
+                           EVERYTHING_IS_NARROW)
+    assert "T007" in [f.code for f in rep.findings]
+
+
+def test_no_general_mix_agrees_with_narrow_task(tmp_path):
+    """With both selected the measurement is made once and both rules read it: the same
+    verdict, the same description."""
+    rep = lint_with_config(tmp_path, one_topic(120), "axolotl-full.yaml",
+                           ("no-general-mix", "narrow-task"))
+    (m,) = [m for m in rep.metrics if m.code == "V006"]
+    (t007,) = [f for f in rep.findings if f.code == "T007"]
+    assert m.verdict == "fail"
+    assert m.message.split(" (narrow below")[0] in t007.message
+
+
+def test_no_general_mix_with_default_options_is_unchanged(tmp_path):
+    """Without narrow-task options the measurement is the one narrow-task's defaults make."""
+    from datalint.resources import Resources
+    from datalint.rules.diversity.narrow_task import NarrowTask
+
+    for records in (one_topic(120), many_topics(200)):
+        alone = lint_with_config(tmp_path, records, "axolotl-full.yaml")
+        both = lint_with_config(tmp_path, records, "axolotl-full.yaml",
+                                ("no-general-mix", "narrow-task"))
+        assert [f.to_dict() for f in alone.findings if f.code == "T007"] == \
+            [f.to_dict() for f in both.findings if f.code == "T007"]
+    # outside a run (no options given) a rule's options are its defaults
+    assert Resources(None).options(NarrowTask) == NarrowTask.Options()

@@ -116,13 +116,21 @@ class Engine:
             cache_dir = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else default_cache_dir()
         k = max((getattr(r, "neighbours", 0) for r in dataset_rules), default=0) or 10
         settings = ResourceSettings(model=cfg.model, cache_dir=cache_dir, k=k,
-                                    progress=self.progress.enabled)
+                                    progress=self.progress.enabled, options=self.options_of)
         if cfg.eval and any("eval" in r.requires for r in dataset_rules):
             settings.eval = self.read_records(cfg.eval, report)
         if cfg.production and any("production" in r.requires for r in dataset_rules):
             settings.production = self.read_records(cfg.production, report)
             settings.production_field = cfg.production_field
         return settings
+
+    def options_of(self, rule: type[Rule]) -> Any:
+        """The options ``rule`` has in this run: a selected rule's own, else those the
+        configuration gives it (for a rule that reads a measurement another rule owns)."""
+        if rule.code in self.instances:
+            return self.instances[rule.code].options
+        return build_options(rule, self.cfg.rule_options.get(rule.code, {}),
+                             self.cfg.source or "config")
 
     def read_records(self, paths: list[str], report: Report) -> list[Record]:
         """Every record of other files (an eval set), mapped to turns; no rules run on them.

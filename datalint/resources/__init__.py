@@ -8,6 +8,7 @@ identity, text hash).  Nothing here imports torch until a ``full`` vector is act
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,8 @@ class ResourceSettings:
     production_field: str | None = None
     #: tests: tier -> callable(list[str]) -> array, replacing the models
     encoders: dict[str, Callable] | None = None
+    #: rule class -> the options that rule has in this run (None: every rule's defaults)
+    options: Callable[[type], Any] | None = None
 
 
 #: Lines shared by at least this share of a role's texts are a template (masked before
@@ -272,6 +275,24 @@ class Resources:
         except OSError:
             pass
         return sims, idx
+
+    # -- measurements that rules share -----------------------------------------------------
+    def options(self, rule: type) -> Any:
+        """The options ``rule`` (a rule class) has in this run: the user's, also when the rule
+        is not selected; its defaults outside a run."""
+        of = self.settings.options
+        return of(rule) if of is not None else rule.Options()
+
+    def measurement(self, rule: type, build: Callable[["Resources", Any], Any],
+                    options: Any = None) -> Any:
+        """What ``build(resources, options)`` measures, for a measurement that ``rule`` (a rule
+        class) owns and other rules read too; built once per options.  ``options``: the
+        owner's own; another rule leaves it out and gets the owner's options of this run
+        (:meth:`options`), so it sees what the user configured for the owner."""
+        if options is None:
+            options = self.options(rule)
+        key = ("measurement", rule.code, dataclasses.astuple(options))
+        return self._get(key, lambda: build(self, options))
 
     # -- answers (diversity and style rules) --------------------------------------------------
     def answers(self) -> list[tuple[int, str]]:

@@ -1,9 +1,15 @@
-"""Reporting helpers for the dataset-level metric rules (diversity and style families).
+"""Helpers for the dataset-level metric rules (diversity, style, production, size, training).
 
-A metric rule yields one :class:`~datalint.report.Metric` (the measured value, its threshold,
-a verdict and the evidence in ``details``) and, when the verdict is *fail*, a dataset-level
-finding whose related locations are example records, so that the text output shows *where* to
-look and ``--fail-on`` sees it like any other finding.
+A metric rule measures and does not judge.  It yields one
+:class:`~datalint.report.judge.Measurement`: the measured value, its threshold and which way is
+bad (``fails_when``), any further condition of the verdict as :class:`Condition` data, the
+message, the evidence in ``details``, and the findings to report when it fails — usually one
+finding about the whole dataset whose related locations are example records
+(:func:`dataset_finding`), so that the text output shows *where* to look and ``--fail-on``
+sees it like any other finding.  The judge (:mod:`datalint.report.judge`, applied by
+:class:`~datalint.rule.DatasetRule`) compares, decides the verdict once and makes the
+:class:`~datalint.report.Metric` and the findings.  A measurement that could not be made (too
+little data) is :func:`not_measured`: an ``info`` metric, never a fail.
 """
 
 from __future__ import annotations
@@ -11,8 +17,11 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..io.record import Location, Record
-from ..report.model import Metric
+from ..report.judge import Condition, FindingDraft, Measurement, not_measured
 from ..resources.textstats import snippet
+
+__all__ = ["Condition", "FindingDraft", "Measurement", "dataset_finding", "example",
+           "locations", "not_measured"]
 
 
 def example(records: Sequence[Record], rec: int, text: str, **extra) -> dict:
@@ -20,18 +29,18 @@ def example(records: Sequence[Record], rec: int, text: str, **extra) -> dict:
     return {"text": snippet(text, 160), "location": records[rec].location().to_dict(), **extra}
 
 
-def not_measured(rule, message: str, details: dict | None = None) -> Metric:
-    """A metric that could not be judged (too little data): verdict ``info``, never a fail."""
-    return Metric(rule.code, rule.name, 0.0, None, "info", rule.level, message, details)
-
-
-def dataset_finding(rule, message: str, records: Sequence[Record], example_records: list[int],
-                    data: dict | None = None):
-    """A finding about the whole dataset, with the example records as related locations."""
+def locations(records: Sequence[Record], example_records: Sequence[int]) -> list[Location]:
+    """The locations of the example records, each once, in order."""
     seen: set[int] = set()
     related: list[Location] = []
     for i in example_records:
         if i not in seen:
             seen.add(i)
             related.append(records[i].location())
-    return rule.finding(None, message, related=related, data=data, location=Location())
+    return related
+
+
+def dataset_finding(message: str, records: Sequence[Record], example_records: Sequence[int],
+                    data: dict | None = None) -> FindingDraft:
+    """A finding about the whole dataset, with the example records as related locations."""
+    return FindingDraft(message, locations(records, example_records), data)

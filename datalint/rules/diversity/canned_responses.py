@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from ...resources.texts import is_short_answer
 from ...resources.textstats import fold, pct, ranked, share, snippet, stable_key
 from ...rule import DatasetRule
-from .._metrics import dataset_finding, example, not_measured
+from .._metrics import Measurement, dataset_finding, example, not_measured
 
 #: Fewer answers of sentence length than this are not judged.
 MIN_ANSWERS = 10
@@ -72,7 +72,7 @@ class CannedResponses(DatasetRule):
         n = sum(len(g) for g in groups.values())
         if n < MIN_ANSWERS:
             what = "most answers are short labels" if short > n else "too few answers"
-            yield not_measured(self, f"{what}: {n} answers of sentence length, {short:,} short",
+            yield not_measured(f"{what}: {n} answers of sentence length, {short:,} short",
                                {"answers": n, "short_answers": short})
             return
         prompts = dataset.resources.texts("prompt")
@@ -87,7 +87,6 @@ class CannedResponses(DatasetRule):
         covered = sum(canned.values())
         value = share(covered, n)
         threshold = self.options.max_share
-        failed = value >= threshold
         top = []
         for key, count in ranked(canned, self.options.top):
             j = min(groups[key], key=lambda j: stable_key(answers[j][1]))
@@ -105,9 +104,8 @@ class CannedResponses(DatasetRule):
         details = {"canned_share": round(value, 4), "answers": n, "short_answers": short,
                    "distinct_answers": len(groups), "canned_answers": len(canned),
                    "top_answers": top}
-        yield self.metric(round(value, 4), threshold, failed, msg, details)
-        if failed:
-            examples = [min(groups[k], key=lambda j: stable_key(answers[j][1]))
-                        for k, _ in ranked(canned, self.options.top)]
-            yield dataset_finding(self, f"canned responses: {msg}", records,
-                                  [answers[j][0] for j in examples], data=details)
+        examples = [min(groups[k], key=lambda j: stable_key(answers[j][1]))
+                    for k, _ in ranked(canned, self.options.top)]
+        yield Measurement(value, threshold, ">=", msg, details, digits=4, findings=[
+            dataset_finding(f"canned responses: {msg}", records,
+                            [answers[j][0] for j in examples], data=details)])

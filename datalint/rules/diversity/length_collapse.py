@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from ...resources.textstats import pct, share, stable_key, stable_sample
 from ...rule import DatasetRule
-from .._metrics import dataset_finding, example, not_measured
+from .._metrics import Condition, Measurement, dataset_finding, example, not_measured
 
 #: Fewer answers than this are not judged.
 MIN_ANSWERS = 10
@@ -86,15 +86,15 @@ class LengthCollapse(DatasetRule):
         texts = [t.strip() for _, t in answers]
         n = len(texts)
         if n < MIN_ANSWERS:
-            yield not_measured(self, f"only {n} answers: too few to judge their lengths",
+            yield not_measured(f"only {n} answers: too few to judge their lengths",
                                {"answers": n})
             return
         o = self.options
         word_counts = sorted(len(texts[i].split()) for i in stable_sample(texts, WORD_SAMPLE))
         median_words = _quantile(word_counts, 0.5)
         if median_words <= o.min_words:
-            yield not_measured(self, f"answers are short labels (median {median_words:g} "
-                                     "words): length spread is not judged",
+            yield not_measured(f"answers are short labels (median {median_words:g} "
+                               "words): length spread is not judged",
                                {"answers": n, "median_words": median_words})
             return
         chars = [len(t) for t in texts]
@@ -102,18 +102,23 @@ class LengthCollapse(DatasetRule):
         spread = (_quantile(logs, 0.75) - _quantile(logs, 0.25)) / 1.349
         median = _quantile(sorted(chars), 0.5)
 
-        cap = None  # (unit, longest, answers at the cap); words only when characters show none
+        # a cap: enough answers near the longest one, which is well above the median; the
+        # characters are reported when they show one, else the words
+        cap = None  # (unit, longest, answers at the cap)
+        cap_conditions = []
         for unit in ("characters", "words"):
             lengths = chars if unit == "characters" else [len(t.split()) for t in texts]
             top = max(lengths)
             at = [j for j, x in enumerate(lengths) if x >= CAP_BAND * top]
-            if (len(at) >= MIN_AT_CAP and share(len(at), n) >= o.cap_share
-                    and top > 1.5 * _quantile(sorted(lengths), 0.5)):
+            middle = _quantile(sorted(lengths), 0.5)
+            group = (Condition(f"answers near the longest {unit}", len(at), ">=", MIN_AT_CAP),
+                     Condition(f"share near the longest {unit}", share(len(at), n), ">=",
+                               o.cap_share),
+                     Condition(f"longest {unit}", top, ">", 1.5 * middle))
+            cap_conditions.append(group)
+            if cap is None and all(c.fails for c in group):
                 cap = (unit, top, at)
-                break
 
-        no_spread = spread < o.min_spread
-        failed = no_spread or cap is not None
         q1, q3 = math.exp(_quantile(logs, 0.25)), math.exp(_quantile(logs, 0.75))
         msg = (f"answer length spread {spread:.2f} (threshold {o.min_spread:g}): the middle half "
                f"of {n:,} answers is {q1:,.0f}–{q3:,.0f} characters, median {median:,.0f}")
@@ -134,7 +139,9 @@ class LengthCollapse(DatasetRule):
             picked = sorted(near, key=lambda j: stable_key(texts[j]))[:3]
         details["examples"] = [example(records, answers[j][0], texts[j], chars=chars[j])
                                for j in picked]
-        yield self.metric(round(spread, 4), o.min_spread, failed, msg, details)
-        if failed:
-            yield dataset_finding(self, f"length collapse: {msg}", records,
-                                  [answers[j][0] for j in picked], data=details)
+        m = Measurement(spread, o.min_spread, "<", msg, details, digits=4, findings=[
+            dataset_finding(f"length collapse: {msg}", records, [answers[j][0] for j in picked],
+                            data=details)])
+        for group in cap_conditions:
+            m.or_if(*group)
+        yield m

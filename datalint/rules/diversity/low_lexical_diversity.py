@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from ...resources.textstats import pct, ranked, share, stable_order, words
 from ...rule import DatasetRule
-from .._metrics import dataset_finding, example, not_measured
+from .._metrics import Measurement, dataset_finding, example, not_measured
 
 #: Below this much sampled text the compression ratio says little (gzip has nothing to reuse).
 MIN_BYTES = 2_000
@@ -84,8 +84,8 @@ class LowLexicalDiversity(DatasetRule):
             picked.append(i)
             size += len(texts[i].encode("utf-8", "surrogatepass")) + 1
         if size < MIN_BYTES:
-            yield not_measured(self, f"too little answer text to measure lexical diversity "
-                                     f"({size:,} bytes in {len(texts):,} answers)",
+            yield not_measured(f"too little answer text to measure lexical diversity "
+                               f"({size:,} bytes in {len(texts):,} answers)",
                                {"bytes": size, "answers": len(texts)})
             return
         sample = [texts[i] for i in picked]
@@ -115,7 +115,6 @@ class LowLexicalDiversity(DatasetRule):
                         "example": example(records, rec, sample[k])})
 
         threshold = self.options.max_compression_ratio
-        failed = ratio >= threshold
         sampled = ("" if len(picked) == len(texts) else
                    f" (measured on {len(picked):,} of {len(texts):,} answers)")
         msg = (f"answers compress {ratio:.2f}x with gzip (threshold {threshold:g}); distinct-4 "
@@ -128,7 +127,5 @@ class LowLexicalDiversity(DatasetRule):
                    "distinct_n": distinct,
                    "ngram_diversity_score": round(sum(distinct.values()), 3),
                    "ngram_repetition": round(repetition, 4), "top_ngrams": top}
-        yield self.metric(round(ratio, 3), threshold, failed, msg, details)
-        if failed:
-            yield dataset_finding(self, f"low lexical diversity: {msg}", records, shown,
-                                  data=details)
+        yield Measurement(ratio, threshold, ">=", msg, details, digits=3, findings=[
+            dataset_finding(f"low lexical diversity: {msg}", records, shown, data=details)])

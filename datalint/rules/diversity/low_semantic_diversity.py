@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 from ...resources.textstats import pct
 from ...rule import DatasetRule
-from .._metrics import dataset_finding, example, not_measured
+from .._metrics import Condition, Measurement, dataset_finding, example, not_measured
 
 from . import _semantic as sem
 
@@ -106,18 +106,22 @@ class LowSemanticDiversity(DatasetRule):
         roles = {r: self.measure(res, r) for r in ("prompt", "response")}
         measured = {r: m for r, m in roles.items() if m is not None}
         if not measured:
-            yield not_measured(self, f"fewer than {MIN_TEXTS} distinct prompts and responses: "
-                                     "too few to judge semantic diversity")
+            yield not_measured(f"fewer than {MIN_TEXTS} distinct prompts and responses: "
+                               "too few to judge semantic diversity")
             return
         details: dict = {}
+        tests: list[Condition] = []  # a role fails on either: its spread or its clusters
         failing = []
         for role, m in measured.items():
             cl = m["clusters"]
             s = m["sample"]
             cshare = cl.effective / cl.k
-            low_v = m["relative_vendi"] < o.min_relative_vendi
-            low_c = cshare < o.min_cluster_share
-            if low_v or low_c:
+            role_tests = (
+                Condition(f"{role} relative Vendi score", m["relative_vendi"], "<",
+                     o.min_relative_vendi),
+                Condition(f"{role} effective cluster share", cshare, "<", o.min_cluster_share))
+            tests.extend(role_tests)
+            if any(t.fails for t in role_tests):
                 failing.append((m["relative_vendi"], role))
             details[role] = {
                 "relative_vendi": round(m["relative_vendi"], 3),
@@ -133,7 +137,6 @@ class LowSemanticDiversity(DatasetRule):
                                      cluster_share=round(share, 3))
                              for share, ex in zip(cl.shares[:3], cl.examples[:3]) if ex]}
         value = min(m["relative_vendi"] for m in measured.values())
-        failed = bool(failing)
         # the role the message is about: the worst failing one, else the lowest
         worst = min(failing or [(m["relative_vendi"], r) for r, m in measured.items()])[1]
         w = details[worst]
@@ -144,9 +147,8 @@ class LowSemanticDiversity(DatasetRule):
                f"clusters of {w['clusters']['k']}, the largest holding "
                f"{pct(w['clusters']['largest_shares'][0])}")
         details["unmeasured_roles"] = sorted(set(roles) - set(measured))
-        yield self.metric(round(value, 3), o.min_relative_vendi, failed, msg, details)
-        if failed:
-            ex = [s_rec for s_rec in (measured[worst]["sample"].records[e[0]]
-                                      for e in measured[worst]["clusters"].examples[:3] if e)]
-            yield dataset_finding(self, f"low semantic diversity: {msg}", records, ex,
-                                  data=details)
+        ex = [s_rec for s_rec in (measured[worst]["sample"].records[e[0]]
+                                  for e in measured[worst]["clusters"].examples[:3] if e)]
+        yield Measurement(value, o.min_relative_vendi, "<", msg, details, digits=3, findings=[
+            dataset_finding(f"low semantic diversity: {msg}", records, ex, data=details)
+        ]).decided_by(*((t,) for t in tests))

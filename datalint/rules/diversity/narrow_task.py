@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 from ...resources.textstats import pct, snippet
 from ...rule import DatasetRule
-from .._metrics import dataset_finding, example, not_measured
+from .._metrics import Condition, Measurement, dataset_finding, example, not_measured
 
 from . import _semantic as sem
 
@@ -10,15 +10,26 @@ from . import _semantic as sem
 MIN_PROMPTS = 20
 
 
+def coverage(res, options=None) -> dict | None:
+    """The narrow-task measurement of a dataset's prompts, a shared resource: built once and
+    read by ``narrow-task`` and ``no-general-mix`` (T007), with narrow-task's options of this
+    run (the user's ``[rules.narrow-task]``) unless ``options`` are given.  None when there
+    are too few prompts to measure."""
+    return res.measurement(NarrowTask, measure, options)
+
+
 def measure(res, options) -> dict | None:
-    """The narrow-task measurement of a dataset's prompts (shared with ``no-general-mix``)."""
+    """The narrow-task measurement with these options: the coverage, the sample, and
+    ``conditions``, which all hold when the prompts are narrow (few areas *and* tightly
+    packed)."""
     s = sem.role_sample(res, "prompt", options.sample, MIN_PROMPTS)
     if len(s.texts) < MIN_PROMPTS:
         return None
     cov = sem.reference_coverage(res, s, options.areas)
-    narrow = (cov.share < options.max_coverage
-              and cov.relative_spread < options.max_relative_spread)
-    return {"coverage": cov, "sample": s, "narrow": narrow}
+    conditions = (Condition("coverage", cov.share, "<", options.max_coverage),
+                  Condition("relative spread", cov.relative_spread, "<",
+                            options.max_relative_spread))
+    return {"coverage": cov, "sample": s, "conditions": conditions}
 
 
 def describe(cov: sem.Coverage) -> str:
@@ -97,12 +108,12 @@ class NarrowTask(DatasetRule):
     def check_dataset(self, dataset):
         records = dataset.records
         o = self.options
-        found = measure(dataset.resources, o)
+        found = coverage(dataset.resources, o)
         if found is None:
-            yield not_measured(self, f"fewer than {MIN_PROMPTS} distinct prompts: too few to "
-                                     "judge whether the data is one narrow task")
+            yield not_measured(f"fewer than {MIN_PROMPTS} distinct prompts: too few to "
+                               "judge whether the data is one narrow task")
             return
-        cov, s, narrow = found["coverage"], found["sample"], found["narrow"]
+        cov, s = found["coverage"], found["sample"]
         cl = sem.clusters(s.vectors, s.weights, max(2, min(20, len(s.texts) // 5)), s.texts,
                           n_examples=1)
         ex = [s.records[e[0]] for e in cl.examples[:3] if e]
@@ -121,9 +132,7 @@ class NarrowTask(DatasetRule):
         msg = (f"{describe(cov)} (narrow below {pct(o.max_coverage)} and "
                f"{pct(o.max_relative_spread)}); {pct(area[1])} are nearest the general area of "
                f"\"{snippet(area[0], 60)}\"")
-        yield self.metric(round(cov.share, 3), o.max_coverage, narrow, msg, details)
-        if narrow:
-            yield dataset_finding(
-                self, f"narrow task: {msg}. Mix in general instruction data, train a LoRA "
-                      "adapter instead of full fine-tuning, and train 1–3 epochs",
-                records, ex, data=details)
+        yield Measurement(cov.share, o.max_coverage, "<", msg, details, digits=3, findings=[
+            dataset_finding(f"narrow task: {msg}. Mix in general instruction data, train a "
+                            "LoRA adapter instead of full fine-tuning, and train 1–3 epochs",
+                            records, ex, data=details)]).decided_by(found["conditions"])

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from ...resources.textstats import (WORD, fold, pct, ranked, share, snippet,
                                           stable_key, stable_sample)
 from ...rule import DatasetRule
-from .._metrics import dataset_finding, example, not_measured
+from .._metrics import Condition, Measurement, dataset_finding, example, not_measured
 
 #: Fewer distinct prompts than this are not judged.
 MIN_PROMPTS = 10
@@ -112,8 +112,8 @@ class TemplateCollapse(DatasetRule):
             first.setdefault(fold(texts[i]), by_text[texts[i]])
         keys = list(first)
         if len(keys) < MIN_PROMPTS:
-            yield not_measured(self, f"only {len(keys)} distinct prompts: too few to judge "
-                                     "templates", {"distinct_prompts": len(keys)})
+            yield not_measured(f"only {len(keys)} distinct prompts: too few to judge "
+                               "templates", {"distinct_prompts": len(keys)})
             return
         toks = [WORD.findall(k) for k in keys]
         n = len(keys)
@@ -148,14 +148,14 @@ class TemplateCollapse(DatasetRule):
             (pattern, count), = ranked({s: len(v) for s, v in skel.items()}, 1)
             candidates.append((share(count, n), "skeleton", pattern, skel[pattern]))
 
-        if not candidates:
-            yield self.metric(0.0, o.max_share, False, f"no shared template among {n:,} "
-                              "distinct prompts", {"distinct_prompts": n})
+        if not candidates:  # no template: no prompt in one
+            yield Measurement(0.0, o.max_share, ">=", f"no shared template among {n:,} "
+                              "distinct prompts", {"distinct_prompts": n}).also(
+                Condition("prompts in the template", 0, ">=", MIN_PROMPTS // 2))
             return
         value, kind, template, members = max(candidates, key=lambda c: (c[0], c[1]))
         ex = sorted(members, key=lambda i: stable_key(keys[i]))[:3]
         ex_recs = [first[keys[i]] for i in ex]
-        failed = value >= o.max_share and len(members) >= MIN_PROMPTS // 2
         sampled = (f" (from a hash sample of {len(texts):,} distinct texts)"
                    if len(texts) > self.options.sample else "")
         msg = (f"{pct(value)} of {n:,} distinct prompts{sampled} share one {kind}: "
@@ -165,7 +165,6 @@ class TemplateCollapse(DatasetRule):
                    "candidates": {c[1]: {"share": round(c[0], 4), "template": c[2]}
                                   for c in candidates},
                    "examples": [example(records, r, prompts[r]) for r in ex_recs]}
-        yield self.metric(round(value, 4), o.max_share, failed, msg, details)
-        if failed:
-            yield dataset_finding(self, f"template collapse: {msg}", records, ex_recs,
-                                  data=details)
+        yield Measurement(value, o.max_share, ">=", msg, details, digits=4, findings=[
+            dataset_finding(f"template collapse: {msg}", records, ex_recs, data=details)]).also(
+            Condition("prompts in the template", len(members), ">=", MIN_PROMPTS // 2))

@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ...io.record import Location
+from ...report.judge import FindingDraft, not_measured
 from ...report.model import Skipped
 from ...resources.production import Side, eval_side, production_side, training_side
 from ...resources.textstats import snippet, stable_order, words
@@ -43,19 +44,20 @@ class ProductionRule(DatasetRule):
             refs.append(ev)
         for ref in refs:
             if len(ref) < MIN_TEXTS or len(prod) < MIN_TEXTS:
-                from .._metrics import not_measured
-
-                yield not_measured(self, f"{prefix(ref)}{len(ref)} {ref.name} prompts and "
-                                         f"{len(prod)} production inputs: too few to compare",
+                yield not_measured(f"{prefix(ref)}{len(ref)} {ref.name} prompts and "
+                                   f"{len(prod)} production inputs: too few to compare",
                                    {"reference": ref.name, "reference_texts": len(ref),
                                     "production_inputs": len(prod)})
                 continue
             yield from self.compare(ref, prod, res)
 
     def compare(self, ref: Side, prod: Side, res) -> Iterable:
+        """The measurements (:class:`~datalint.report.judge.Measurement`) of one comparison."""
         raise NotImplementedError
 
-    def side_finding(self, message: str, side: Side, rows: Sequence[int], data: dict | None):
+    def side_finding(self, message: str, side: Side, rows: Sequence[int],
+                     data: dict | None) -> FindingDraft:
+        """A finding about the comparison, with rows of ``side`` as related locations."""
         related: list[Location] = []
         seen = set()
         for i in rows:
@@ -64,7 +66,7 @@ class ProductionRule(DatasetRule):
             if key not in seen:
                 seen.add(key)
                 related.append(loc)
-        return self.finding(None, message, related=related, data=data, location=Location())
+        return FindingDraft(message, related, data)
 
 
 def prefix(ref: Side) -> str:

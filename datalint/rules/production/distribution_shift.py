@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...report.judge import Condition, Measurement
 from ._common import DOMAIN_SAMPLE, ProductionRule, domain_classifier, example, prefix, quote
 
 #: Standard errors above 0.5 an AUC must also be, so that a small sample never fails by noise.
@@ -62,7 +63,6 @@ class DistributionShift(ProductionRule):
         dom = domain_classifier(res, ref, prod)
         auc, se, m = dom["auc"], dom["se"], dom["per_side"]
         z = (auc - 0.5) / se if se else 0.0
-        failed = auc >= o.max_auc and z >= MIN_Z
         scores = np.nan_to_num(dom["prod"], nan=-1.0)
         top = sorted(range(len(prod)), key=lambda i: (-scores[i], prod.texts[i]))[:o.examples]
         top = [i for i in top if scores[i] >= 0]
@@ -74,9 +74,9 @@ class DistributionShift(ProductionRule):
         msg = (f"{prefix(ref)}a classifier tells production inputs from {ref.name} prompts "
                f"with AUC {auc:.2f} (effect {auc - 0.5:+.2f} ± {se:.2f}, {m:,} per side; "
                f"0.5 = indistinguishable)")
-        yield self.metric(round(auc, 4), o.max_auc, failed, msg, details)
-        if failed:
-            ex = " | ".join(quote(prod.texts[i], 90) for i in top)
-            yield self.side_finding(f"{prefix(ref)}production inputs differ from the "
-                                    f"{ref.name} prompts (AUC {auc:.2f}); the most "
-                                    f"production-like: {ex}", prod, top, details)
+        ex = " | ".join(quote(prod.texts[i], 90) for i in top)
+        # a fail needs a difference both large (the AUC) and beyond the classifier's noise
+        yield Measurement(auc, o.max_auc, ">=", msg, details, digits=4, findings=[
+            self.side_finding(f"{prefix(ref)}production inputs differ from the {ref.name} "
+                              f"prompts (AUC {auc:.2f}); the most production-like: {ex}",
+                              prod, top, details)]).also(Condition("z", z, ">=", MIN_Z))

@@ -1,6 +1,7 @@
 from collections import Counter
 from dataclasses import dataclass
 
+from ...report.judge import Measurement, not_measured
 from ...resources.textstats import pct, ranked, share, stable_sample
 
 from ._common import ProductionRule, example, prefix, quote
@@ -84,15 +85,12 @@ class LanguageMismatch(ProductionRule):
         rc, pc = Counter(rl.values()), Counter(pl.values())
         nr, np_ = len(rl), len(pl)
         if nr == 0 or np_ == 0:
-            from .._metrics import not_measured
-
-            yield not_measured(self, f"{prefix(ref)}no text long enough to detect its language",
+            yield not_measured(f"{prefix(ref)}no text long enough to detect its language",
                                {"reference": ref.name})
             return
         lacking = {lang: c for lang, c in pc.items()
                    if c >= 2 and share(rc.get(lang, 0), nr) < o.rare}
         value = share(sum(lacking.values()), np_)
-        failed = value > o.max_share
         top = ranked(lacking)
         rows = sorted((i for i, lang in pl.items() if lang in lacking),
                       key=lambda i: (-lacking[pl[i]], pl[i], prod.texts[i]))
@@ -112,8 +110,7 @@ class LanguageMismatch(ProductionRule):
         names = ", ".join(f"{k} ({pct(share(c, np_))})" for k, c in top[:5]) or "none"
         msg = (f"{prefix(ref)}{pct(value)} of sampled production inputs are in languages "
                f"{ref.name} lacks: {names}; {ref.name}: {main}; production: {pmain}")
-        yield self.metric(round(value, 4), o.max_share, failed, msg, details)
-        if failed:
-            ex = " | ".join(f"[{pl[i]}] {quote(prod.texts[i], 70)}" for i in picked)
-            yield self.side_finding(f"{prefix(ref)}production speaks languages {ref.name} "
-                                    f"lacks: {names}; e.g. {ex}", prod, picked, details)
+        ex = " | ".join(f"[{pl[i]}] {quote(prod.texts[i], 70)}" for i in picked)
+        yield Measurement(value, o.max_share, ">", msg, details, digits=4, findings=[
+            self.side_finding(f"{prefix(ref)}production speaks languages {ref.name} "
+                              f"lacks: {names}; e.g. {ex}", prod, picked, details)])

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...report.judge import Measurement
 from ...resources.textstats import pct, share
 
 from ._common import ProductionRule, example, prefix, quote
@@ -72,7 +73,6 @@ class LengthMismatch(ProductionRule):
         qa, qb = np.quantile(a, QUANTILES), np.quantile(b, QUANTILES)
         lo, hi = np.quantile(a, 0.01), np.quantile(a, 0.99)
         longer, shorter = np.flatnonzero(b > hi), np.flatnonzero(b < lo)
-        failed = ks >= o.max_ks
         side = longer if np.median(b) >= np.median(a) else shorter
         if len(side) == 0:
             side = longer if len(longer) else shorter
@@ -91,9 +91,8 @@ class LengthMismatch(ProductionRule):
                f"{qb[4]:,.0f}); {pct(share(len(longer), len(b)))} of production inputs are "
                f"longer than 99% of {ref.name} prompts, {pct(share(len(shorter), len(b)))} "
                f"shorter than 99%")
-        yield self.metric(round(ks, 4), o.max_ks, failed, msg, details)
-        if failed:
-            ex = " | ".join(f"{quote(prod.texts[i], 70)} ({int(b[i]):,} chars)" for i in order)
-            yield self.side_finding(f"{prefix(ref)}production input lengths are not covered "
-                                    f"by {ref.name}: {msg.removeprefix(prefix(ref))}; e.g. {ex}",
-                                    prod, order, details)
+        ex = " | ".join(f"{quote(prod.texts[i], 70)} ({int(b[i]):,} chars)" for i in order)
+        yield Measurement(ks, o.max_ks, ">=", msg, details, digits=4, findings=[
+            self.side_finding(f"{prefix(ref)}production input lengths are not covered by "
+                              f"{ref.name}: {msg.removeprefix(prefix(ref))}; e.g. {ex}",
+                              prod, order, details)])

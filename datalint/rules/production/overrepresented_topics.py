@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...report.judge import Measurement
 from ...resources.textstats import pct, share, stable_sample
 
 from ._common import (ProductionRule, cluster_labels, kmeans, nearest_to_centroid, ordered,
@@ -111,7 +112,6 @@ class OverrepresentedTopics(ProductionRule):
         topics.sort(key=lambda t: (-t["size"], t["label"]))
         rows = [t.pop("_rows") for t in topics]
         value = share(sum(t["size"] for t in topics), n_ref)
-        failed = value > o.max_share
         desc = "; ".join(f"{t['label']} ({pct(t['share'])}, {t['visits']} of "
                          f"~{t['expected_visits']:g} expected visits)" for t in topics[:3])
         msg = (f"{prefix(ref)}{pct(value)} of {ref.name} prompts are in {len(topics)} of "
@@ -119,11 +119,11 @@ class OverrepresentedTopics(ProductionRule):
                + (f": {desc}" if desc else ""))
         details = {"reference": ref.name, "topics": len(cents), "unvisited": topics,
                    "unvisited_share": round(value, 4)}
-        yield self.metric(round(value, 4), o.max_share, failed, msg, details)
-        if failed:
-            for t, picked in zip(topics[:5], rows):
-                ex = " | ".join(quote(e["text"], 80) for e in t["examples"])
-                yield self.side_finding(
-                    f"{prefix(ref)}{ref.name} topic production never visits: \"{t['label']}\" "
-                    f"— {t['size']:,} prompts ({pct(t['share'])}), {t['visits']} production "
-                    f"inputs of ~{t['expected_visits']:g} expected; e.g. {ex}", ref, picked, t)
+        findings = []
+        for t, picked in zip(topics[:5], rows):
+            ex = " | ".join(quote(e["text"], 80) for e in t["examples"])
+            findings.append(self.side_finding(
+                f"{prefix(ref)}{ref.name} topic production never visits: \"{t['label']}\" "
+                f"— {t['size']:,} prompts ({pct(t['share'])}), {t['visits']} production "
+                f"inputs of ~{t['expected_visits']:g} expected; e.g. {ex}", ref, picked, t))
+        yield Measurement(value, o.max_share, ">", msg, details, digits=4, findings=findings)

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...report.judge import Measurement
 from ...resources.knn import knn
 from ...resources.textstats import pct, share, stable_sample
 
@@ -136,7 +137,6 @@ class ProductionCoverage(ProductionRule):
         n, m = len(prod), len(unc)
         value = share(m, n)
         threshold = round(min(1.0, baseline + o.max_excess), 4)
-        failed = value > threshold
         clusters = self._clusters(ref, prod, unc, nearest, dist) if m else []
         rows = [c.pop("_rows") for c in clusters]
         details = {"reference": ref.name, "production_inputs": n, "uncovered": m,
@@ -151,15 +151,14 @@ class ProductionCoverage(ProductionRule):
                f"median neighbour distance, {int(dense.sum()):,} where production is "
                f"≥{o.density_ratio:g}× denser; baseline {pct(baseline)})"
                + (f"; uncovered topics: {top}" if top else ""))
-        yield self.metric(round(value, 4), threshold, failed, msg, details)
-        if not failed:
-            return
+        findings = []
         for c, picked in list(zip(clusters, rows))[:o.clusters]:
             ex = " | ".join(quote(e["text"], 90) for e in c["examples"])
-            yield self.side_finding(
+            findings.append(self.side_finding(
                 f"{prefix(ref)}production asks what {ref.name} never shows: "
                 f"\"{c['label']}\" — {c['size']:,} uncovered inputs ({pct(c['share'])} of "
-                f"production), e.g. {ex}", prod, picked, data=c)
+                f"production), e.g. {ex}", prod, picked, data=c))
+        yield Measurement(value, threshold, ">", msg, details, digits=4, findings=findings)
 
     def _clusters(self, ref, prod, unc, nearest, dist):
         o = self.options

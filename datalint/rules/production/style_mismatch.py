@@ -3,6 +3,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ...report.judge import Condition, Measurement
 from ...resources.textstats import pct, stable_key, words
 
 from ._common import ProductionRule, example, prefix, quote
@@ -115,7 +116,9 @@ class StyleMismatch(ProductionRule):
         rows.sort(key=lambda r: (-abs(r["effect"]), r["feature"]))
         top = rows[0]
         value = abs(top["effect"])
-        failed = any(abs(r["effect"]) >= o.max_effect and r["z"] >= MIN_Z for r in rows)
+        # a fail needs one feature whose difference is both large and beyond the noise
+        tests = [(Condition(f"{r['feature']} effect", abs(r["effect"]), ">=", o.max_effect),
+                  Condition(f"{r['feature']} z", r["z"], ">=", MIN_Z)) for r in rows]
         shown = [r for r in rows[:o.features] if abs(r["effect"]) >= 0.2] or rows[:1]
         for r in shown:  # examples: production inputs that have (or lack) the feature
             want = r["effect"] > 0
@@ -131,9 +134,8 @@ class StyleMismatch(ProductionRule):
         details = {"reference": ref.name, "features": [
             {k: v for k, v in r.items() if not k.startswith("_")} for r in rows]}
         msg = f"{prefix(ref)}largest style difference {value:.2f} — {desc}"
-        yield self.metric(round(value, 4), o.max_effect, failed, msg, details)
-        if failed:
-            ex = " | ".join(quote(prod.texts[i], 70) for r in shown for i in r["_rows"][:1])
-            yield self.side_finding(f"{prefix(ref)}production users phrase things differently "
-                                    f"— {desc}; e.g. {ex}", prod,
-                                    [i for r in shown for i in r["_rows"]], details)
+        ex = " | ".join(quote(prod.texts[i], 70) for r in shown for i in r["_rows"][:1])
+        yield Measurement(value, o.max_effect, ">=", msg, details, digits=4, findings=[
+            self.side_finding(f"{prefix(ref)}production users phrase things differently "
+                              f"— {desc}; e.g. {ex}", prod,
+                              [i for r in shown for i in r["_rows"]], details)]).decided_by(*tests)

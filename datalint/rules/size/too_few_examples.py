@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 
+from ...report.judge import Condition, FindingDraft, Measurement
 from ...rule import DatasetRule
 
 #: Fine-tuning APIs refuse smaller training files (OpenAI's minimum is 10 examples).
@@ -47,17 +48,14 @@ class TooFewExamples(DatasetRule):
     def check_dataset(self, dataset):
         n = dataset.count
         minimum = self.options.min_records
-        failed = 0 < n < minimum
-        yield self.metric(n, minimum, failed,
-                          f"{n:,} records (threshold {minimum:,})",
-                          {"files": len(dataset.sources)})
-        if not failed:
-            return
         if n < API_MINIMUM:
-            msg = (f"only {n} record{'s' if n != 1 else ''}: fine-tuning services require at "
-                   f"least {API_MINIMUM} (threshold: {minimum:,})")
-            yield self.finding(None, msg, severity="error", data={"records": n})
+            found = FindingDraft(f"only {n} record{'s' if n != 1 else ''}: fine-tuning services "
+                                 f"require at least {API_MINIMUM} (threshold: {minimum:,})",
+                                 data={"records": n}, severity="error")
         else:
-            yield self.finding(None, f"only {n:,} records, fewer than {minimum:,}: too few for "
-                                     "fine-tuning to show a reliable effect",
-                               data={"records": n})
+            found = FindingDraft(f"only {n:,} records, fewer than {minimum:,}: too few for "
+                                 "fine-tuning to show a reliable effect", data={"records": n})
+        # no records at all is empty-file's finding, not this one's
+        yield Measurement(n, minimum, "<", f"{n:,} records (threshold {minimum:,})",
+                          {"files": len(dataset.sources)}, findings=[found]).also(
+            Condition("records", n, ">", 0))

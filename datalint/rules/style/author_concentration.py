@@ -6,7 +6,7 @@ import orjson
 from ...report.model import Skipped
 from ...resources.textstats import pct, ranked, share, stable_key
 from ...rule import DatasetRule
-from .._metrics import dataset_finding, not_measured
+from .._metrics import Measurement, dataset_finding, not_measured
 
 #: Field names looked for when the ``field`` option is not set (case-insensitive), at the top
 #: level of a record or inside a ``metadata``/``meta``/``info``/``extra`` object.
@@ -133,28 +133,28 @@ class AuthorConcentration(DatasetRule):
             yield Skipped(self.code, self.name, f"no record has a value in field {name!r}")
             return
         if n < MIN_RECORDS:
-            yield not_measured(self, f"only {n} records name an author in {name!r}: too few to "
-                                     "judge", {"field": name, "records": n})
+            yield not_measured(f"only {n} records name an author in {name!r}: too few to "
+                               "judge", {"field": name, "records": n})
             return
         counts = {k: len(v) for k, v in by.items()}
         top = ranked(counts, o.top)
         lead, lead_n = top[0]
         value = share(lead_n, n)
         effective = 1.0 / sum(share(c, n) ** 2 for c in counts.values())
-        failed = value >= o.max_share
         breakdown = [{"author": a, "records": c, "share": round(share(c, n), 4)} for a, c in top]
         msg = (f"{name} \"{lead}\" wrote {pct(value)} of {n:,} records (threshold "
                f"{pct(o.max_share)}); {len(counts):,} contributor"
                f"{'s' if len(counts) != 1 else ''}, effectively {effective:.1f}")
-        if failed and len(top) > 1:
-            msg += "; then " + ", ".join(f"\"{a}\" {pct(share(c, n))}" for a, c in top[1:4])
-        if missing:
-            msg += f"; {missing:,} record{'s' if missing != 1 else ''} without the field"
+        # when it fails, the message names the next contributors too
+        then = ("; then " + ", ".join(f"\"{a}\" {pct(share(c, n))}" for a, c in top[1:4])
+                if len(top) > 1 else "")
+        tail = (f"; {missing:,} record{'s' if missing != 1 else ''} without the field"
+                if missing else "")
         details = {"field": name, "records": n, "missing": missing, "contributors": len(counts),
                    "effective_contributors": round(effective, 2), "top_share": round(value, 4),
                    "breakdown": breakdown}
-        yield self.metric(round(value, 4), o.max_share, failed, msg, details)
-        if failed:
-            ex = sorted(by[lead], key=lambda i: stable_key(records[i].content_hash()))[:3]
-            yield dataset_finding(self, f"author concentration: {msg}", records, ex,
-                                  data=details)
+        ex = sorted(by[lead], key=lambda i: stable_key(records[i].content_hash()))[:3]
+        yield Measurement(value, o.max_share, ">=", msg + tail, details, digits=4,
+                          fail_message=msg + then + tail, findings=[
+                              dataset_finding(f"author concentration: {msg + then + tail}",
+                                              records, ex, data=details)])

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from ...resources.textstats import (fold, pct, ranked, share, snippet, stable_key,
                                           stable_sample, words)
 from ...rule import DatasetRule
-from .._metrics import dataset_finding, example, not_measured
+from .._metrics import Condition, Measurement, dataset_finding, example, not_measured
 
 #: Fewer answers than this are not judged.
 MIN_ANSWERS = 10
@@ -153,8 +153,8 @@ class SignaturePhrases(DatasetRule):
         records = dataset.records
         answers = dataset.resources.answers()
         if len(answers) < MIN_ANSWERS:
-            yield not_measured(self, f"only {len(answers)} answers: too few to find signature "
-                                     "phrases", {"answers": len(answers)})
+            yield not_measured(f"only {len(answers)} answers: too few to find signature "
+                               "phrases", {"answers": len(answers)})
             return
         o = self.options
         prompts = dataset.resources.texts("prompt")
@@ -235,7 +235,6 @@ class SignaturePhrases(DatasetRule):
                           "share": round(share(len(holders), n), 4),
                           "examples": [example(records, *answers[picked[x]]) for x in ex]})
         value = items[0]["share"] if items else share(best[0], n)
-        failed = bool(items)
         of = f"{n:,} answers" + (f" (a hash sample of {len(answers):,})"
                                  if n < len(answers) else "")
         if items:
@@ -248,12 +247,17 @@ class SignaturePhrases(DatasetRule):
             common = f"; the most common, {best[1]} \"{shown}\", in {pct(value)}" if shown else ""
             msg = f"no phrase recurs in {pct(o.min_share)} or more of {of}{common}"
         details = {"answers": len(answers), "sampled_answers": n, "phrases": items}
-        yield self.metric(round(value, 4), o.min_share, failed, msg, details)
+        findings = []
         for it, recs in zip(items, example_recs):
             where = {"opener": "opens", "closer": "closes", "sign-off": "signs off",
                      "phrase": "appears in"}[it["kind"]]
-            yield dataset_finding(
-                self, f"{it['kind']} \"{it['phrase']}\" {where} {it['answers']:,} of {n:,} "
-                      f"answers ({pct(it['share'])}, {it['distinct_answers']:,} distinct)",
-                records, recs, data=it)
+            findings.append(dataset_finding(
+                f"{it['kind']} \"{it['phrase']}\" {where} {it['answers']:,} of {n:,} "
+                f"answers ({pct(it['share'])}, {it['distinct_answers']:,} distinct)",
+                records, recs, data=it))
+        # a phrase is a signature when it is frequent in enough distinct answers (above): the
+        # verdict is whether there is one
+        yield Measurement(value, o.min_share, ">=", msg, details, digits=4,
+                          findings=findings).decided_by(
+            (Condition("signature phrases", len(items), ">=", 1),))
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from ...resources.textstats import fold, pct, ranked, share, stable_order, words
 from ...rule import DatasetRule
-from .._metrics import dataset_finding, example, not_measured
+from .._metrics import Measurement, dataset_finding, example, not_measured
 
 from ._profile import LABELS, informative, profile, spread
 
@@ -105,8 +105,8 @@ class StyleCollapse(DatasetRule):
                 break
             first.setdefault(fold(distinct[i]), by_text[distinct[i]])
         if len(first) < o.min_answers:
-            yield not_measured(self, f"only {len(first)} distinct answers: too few to judge the "
-                                     f"voice (min-answers {o.min_answers})",
+            yield not_measured(f"only {len(first)} distinct answers: too few to judge the "
+                               f"voice (min-answers {o.min_answers})",
                                {"distinct_answers": len(first)})
             return
         picked = list(first.values())
@@ -133,8 +133,8 @@ class StyleCollapse(DatasetRule):
                 "dispersion": statistics.median(p for _, p, _ in fw),
                 "words": len(fw), "answers_using": max(u for _, _, u in fw)}
         if len(measured) < MIN_FEATURES:
-            yield not_measured(self, f"only {len(measured)} style habits are used enough to "
-                                     "measure: too little text to judge the voice",
+            yield not_measured(f"only {len(measured)} style habits are used enough to "
+                               "measure: too little text to judge the voice",
                                {"distinct_answers": len(distinct), "features": len(measured)})
             return
         value = statistics.median(m["spread"] for m in measured.values())
@@ -151,25 +151,23 @@ class StyleCollapse(DatasetRule):
                 (top, count), = ranked(counter, 1)
                 habits[label] = {"text": top, "share": round(share(count, len(texts)), 4)}
 
-        failed = value < o.min_spread
         sampled = (f" (a hash sample of {len(distinct):,} distinct texts)"
                    if len(texts) < len(distinct) else "")
         most = "; ".join(f"{LABELS[k]} (spread {measured[k]['spread']:.2f})" for k in uniform[:3])
-        msg = (f"style spread {value:.2f} (threshold {o.min_spread:g}) over {len(measured)} "
-               f"habits of {len(texts):,} distinct answers{sampled}: "
-               + ("the habits vary no more than one writer's would" if failed else
-                  "the answers' habits vary like several writers'")
-               + f"; most uniform: {most}")
+        head = (f"style spread {value:.2f} (threshold {o.min_spread:g}) over {len(measured)} "
+                f"habits of {len(texts):,} distinct answers{sampled}: ")
+        tail = f"; most uniform: {most}"
         for label, h in habits.items():
             if h["share"] >= 0.5:
                 what = "open with" if label == "opening_word" else "end with"
-                msg += f"; {pct(h['share'])} {what} \"{h['text']}\""
+                tail += f"; {pct(h['share'])} {what} \"{h['text']}\""
+        passed = head + "the answers' habits vary like several writers'" + tail
+        msg = head + "the habits vary no more than one writer's would" + tail
         ex = picked[:3]
         details = {"spread": round(value, 4), "distinct_answers": len(distinct),
                    "sampled_answers": len(texts), "most_uniform": uniform[:5],
                    "features": features, "habits": habits,
                    "examples": [example(records, answers[j][0], answers[j][1]) for j in ex]}
-        yield self.metric(round(value, 4), o.min_spread, failed, msg, details)
-        if failed:
-            yield dataset_finding(self, f"one voice: {msg}", records,
-                                  [answers[j][0] for j in ex], data=details)
+        yield Measurement(value, o.min_spread, "<", passed, details, digits=4, fail_message=msg,
+                          findings=[dataset_finding(f"one voice: {msg}", records,
+                                                    [answers[j][0] for j in ex], data=details)])

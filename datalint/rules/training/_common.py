@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ...report.model import Finding, Metric, Skipped
+from ...report.judge import FindingDraft, Measurement
+from ...report.model import Finding, Skipped
 from ...rule import DatasetRule
 from .configs import Setting, TrainingSetup
 
@@ -31,7 +32,7 @@ class TrainingRule(DatasetRule):
         if self.training is None:
             self.requires = frozenset()
 
-    def check_dataset(self, dataset) -> Iterable[Finding | Metric | Skipped]:
+    def check_dataset(self, dataset) -> Iterable[Finding | Measurement | Skipped]:
         if self.training is None:
             yield self.skipped(NO_CONFIG)
             return
@@ -50,6 +51,11 @@ class TrainingRule(DatasetRule):
         """A finding located at the line of the config that states (or omits) ``setting``."""
         return self.finding(None, message, location=setting.location(), severity=severity,
                             related=related, data=data)
+
+    def draft_at(self, setting: Setting, message: str, severity: str | None = None,
+                 related=None, data: dict | None = None) -> FindingDraft:
+        """The same finding, as a Measurement reports it (made by the judge)."""
+        return FindingDraft(message, list(related or []), data, setting.location(), severity)
 
 
 def format_of(setup: TrainingSetup, setting: Setting) -> str | None:

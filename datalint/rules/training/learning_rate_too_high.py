@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 
+from ...report.judge import Measurement
 from .configs import ADAPTER_METHODS, FULL_WEIGHT_METHODS, number as rate
 
 from ._common import TrainingRule, unknown
@@ -72,14 +73,14 @@ class LearningRateTooHigh(TrainingRule):
         mult = setup.known("lr_multiplier")
         lr = setup.known("learning_rate")
         if mult is not None:
-            failed = mult.value > o.max_multiplier
-            yield self.metric(mult.value, o.max_multiplier, failed,
-                              f"learning rate multiplier {mult.value:g}")
-            if failed:
-                yield self.at(mult, f"{mult.describe()} is above {o.max_multiplier:g}: a "
-                                    "multiplier this high makes the model overfit and forget; "
-                                    "start from auto or a smaller value",
-                              severity=self._severity(mult.value, o.max_multiplier))
+            yield Measurement(mult.value, o.max_multiplier, ">",
+                              f"learning rate multiplier {mult.value:g}", findings=[
+                                  self.draft_at(mult, f"{mult.describe()} is above "
+                                                f"{o.max_multiplier:g}: a multiplier this high "
+                                                "makes the model overfit and forget; start "
+                                                "from auto or a smaller value",
+                                                severity=self._severity(mult.value,
+                                                                        o.max_multiplier))])
         if lr is None:
             if mult is None:
                 yield self.skipped(unknown(setup, "learning_rate" if setup.learning_rate
@@ -94,19 +95,21 @@ class LearningRateTooHigh(TrainingRule):
         else:
             limit, what = o.max_lora, None
         value = lr.value
-        yield self.metric(value, limit, value > limit, f"learning rate {rate(value)}"
-                          + (f" for {what}" if what else ""))
-        if value > limit:
-            if what is None:
-                range_, fix = "too high even for LoRA, the most tolerant method", "1e-5 to 1e-4"
-            else:
-                range_ = f"the top of the {what} range ({method.describe()})"
-                fix = "1e-5 to 1e-4" if kind in ADAPTER_METHODS else "about 1e-5"
-            yield self.at(lr, f"{lr.describe()} is above {rate(limit)}, {range_}: large "
-                              f"updates overwrite what the base model knew; use {fix}",
-                          severity=self._severity(value, limit))
-        elif what is None and value > o.max_full:
-            yield self.at(lr, f"{lr.describe()} suits LoRA but is above {rate(o.max_full)}, "
-                              "too high for full fine-tuning; the config does not say whether "
-                              "an adapter is used (pass its adapter_config.json too)",
-                          severity="info")
+        if what is None:
+            range_, fix = "too high even for LoRA, the most tolerant method", "1e-5 to 1e-4"
+        else:
+            range_ = f"the top of the {what} range ({method.describe()})"
+            fix = "1e-5 to 1e-4" if kind in ADAPTER_METHODS else "about 1e-5"
+        m = Measurement(value, limit, ">", f"learning rate {rate(value)}"
+                        + (f" for {what}" if what else ""), findings=[
+                            self.draft_at(lr, f"{lr.describe()} is above {rate(limit)}, "
+                                          f"{range_}: large updates overwrite what the base "
+                                          f"model knew; use {fix}",
+                                          severity=self._severity(value, limit))])
+        if what is None and value > o.max_full:
+            # within the LoRA limit (a pass) but above full fine-tuning's: a caveat
+            m.notes.append(self.draft_at(
+                lr, f"{lr.describe()} suits LoRA but is above {rate(o.max_full)}, too high for "
+                    "full fine-tuning; the config does not say whether an adapter is used (pass "
+                    "its adapter_config.json too)", severity="info"))
+        yield m

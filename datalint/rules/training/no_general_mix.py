@@ -13,7 +13,7 @@ class NoGeneralMix(TrainingRule):
     ``datasets`` list, LLaMA-Factory ``dataset`` names or a TRL ``dataset_mixer`` with several
     entries) counts as a mix and is left alone.  Otherwise "narrow" is measured as in
     ``narrow-task`` (V006): the prompts reach few areas of a general instruction reference and
-    spread little (with V006's default thresholds; the embeddings are computed only when the
+    spread little (with V006's options; the embeddings are computed only when the
     method and the epochs already match).  With fewer than 20 distinct prompts, too few to
     measure, the run counts as narrow when it has fewer than ``min-records`` records.  Skipped
     when the config does not say the method or the epochs.
@@ -63,11 +63,12 @@ class NoGeneralMix(TrainingRule):
             return None
         # --- narrow-task (V006) measurement: begin ---
         if dataset.records is not None:
-            from ..diversity.narrow_task import NarrowTask, describe, measure
+            from ...report.judge import fails
+            from ..diversity.narrow_task import coverage, describe
 
-            found = measure(dataset.resources, NarrowTask.Options())
+            found = coverage(dataset.resources)
             if found is not None:
-                if not found["narrow"]:
+                if not fails([found["conditions"]]):
                     return None
                 return (f"{dataset.count:,} records of one narrow task "
                         f"({describe(found['coverage'])})")

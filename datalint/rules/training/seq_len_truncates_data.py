@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 
+from ...report.judge import Measurement
 from ...resources.tokens import char_bound, estimate_tokens, load_tokenizer, record_tokens
 
 from ._common import TrainingRule, unknown
@@ -78,17 +79,17 @@ class SeqLenTruncatesData(TrainingRule):
                     over.append((r, total))
         n = dataset.count
         share = len(over) / n
-        failed = share > self.options.max_share
         how = "estimated tokens" if self.tok is None else "tokens"
-        yield self.metric(round(share, 6), self.options.max_share, failed,
-                          f"{len(over):,} of {n:,} records over {limit:,} {how}")
-        if not failed:
-            return
-        longest = max(t for _, t in over)
-        yield self.at(limit_s, f"{limit_s.describe()}: {len(over):,} of {n:,} records "
-                               f"({share:.1%}) are longer ({how}; the longest {longest:,}) and "
-                               "will be truncated or dropped: the model learns answers cut "
-                               f"mid-way; raise it to {longest:,} or shorten those records",
-                      related=[r.location() for r, _ in over[:MAX_RELATED]],
-                      data={"over": len(over), "records": n, "limit": limit,
-                            "longest": longest, "estimated": self.tok is None})
+        m = Measurement(share, self.options.max_share, ">",
+                        f"{len(over):,} of {n:,} records over {limit:,} {how}", digits=6)
+        if over:
+            longest = max(t for _, t in over)
+            m.findings.append(self.draft_at(
+                limit_s, f"{limit_s.describe()}: {len(over):,} of {n:,} records ({share:.1%}) "
+                         f"are longer ({how}; the longest {longest:,}) and will be truncated or "
+                         "dropped: the model learns answers cut mid-way; raise it to "
+                         f"{longest:,} or shorten those records",
+                related=[r.location() for r, _ in over[:MAX_RELATED]],
+                data={"over": len(over), "records": n, "limit": limit, "longest": longest,
+                      "estimated": self.tok is None}))
+        yield m

@@ -1,6 +1,7 @@
 from collections import Counter
 from dataclasses import dataclass
 
+from ...report.judge import Measurement
 from ._common import TrainingRule, epochs_of, unknown
 
 
@@ -66,13 +67,6 @@ class TooManyEpochs(TrainingRule):
         dup = n / distinct
         exposures = epochs * dup
         limit = self.options.max_epochs
-        failed = exposures > limit
-        yield self.metric(round(exposures, 3), limit, failed,
-                          f"{epochs:g} epochs × duplication {dup:.2f} = {exposures:.3g} passes "
-                          f"per distinct example",
-                          {"epochs": epochs, "records": n, "distinct": distinct})
-        if not failed:
-            return
         msg = f"{how}: "
         if dup > 1.005:
             top = max(counts.values())
@@ -86,6 +80,11 @@ class TooManyEpochs(TrainingRule):
             msg += (f"; with fewer than {self.options.small_dataset:,} distinct examples the "
                     "model memorises them")
         msg += ": train 1–3 epochs and watch the validation loss"
-        yield self.at(where, msg, severity="error" if small else None,
-                      data={"epochs": epochs, "duplication": round(dup, 4),
-                            "exposures": round(exposures, 4), "distinct": distinct})
+        yield Measurement(exposures, limit, ">",
+                          f"{epochs:g} epochs × duplication {dup:.2f} = {exposures:.3g} passes "
+                          f"per distinct example",
+                          {"epochs": epochs, "records": n, "distinct": distinct}, digits=3,
+                          findings=[self.draft_at(
+                              where, msg, severity="error" if small else None,
+                              data={"epochs": epochs, "duplication": round(dup, 4),
+                                    "exposures": round(exposures, 4), "distinct": distinct})])

@@ -1,0 +1,184 @@
+"""The judge: a Measurement becomes the Metric and, when it fails, the findings — the one
+place where values meet their thresholds."""
+
+from __future__ import annotations
+
+import pytest
+
+from datalint.io.record import Location
+from datalint.report.judge import (FindingDraft, Measurement, Condition, fails, judge, judged,
+                                   not_measured)
+from datalint.report.model import Finding, Metric, Skipped
+from datalint.rule import DatasetRule
+
+
+class Probe(DatasetRule):
+    """A metric rule that yields what it is given (not registered: not in datalint.rules)."""
+
+    code = "X901"
+    name = "probe"
+    summary = "yields its measurements"
+    severity = "warning"
+
+    def __init__(self, items=(), **kw):
+        super().__init__(**kw)
+        self.items = list(items)
+
+    def check_dataset(self, dataset):
+        yield from self.items
+
+
+def verdict(m: Measurement) -> str:
+    return judge(Probe(), m)[0].verdict
+
+
+def share(value, op=">=", threshold=0.5, **kw) -> Measurement:
+    return Measurement(value, threshold, op, "measured", {"n": 1}, **kw)
+
+
+# -- direction and the threshold boundary -------------------------------------------------------
+
+@pytest.mark.parametrize("op, below, at, above", [
+    (">=", "pass", "fail", "fail"),   # higher is bad, the threshold itself fails
+    (">", "pass", "pass", "fail"),    # higher is bad, the threshold itself passes
+    ("<", "fail", "pass", "pass"),    # lower is bad, the threshold itself passes
+    ("<=", "fail", "fail", "pass"),   # lower is bad, the threshold itself fails
+])
+def test_direction_and_boundary(op, below, at, above):
+    assert [verdict(share(v, op)) for v in (0.4, 0.5, 0.6)] == [below, at, above]
+    assert share(0.5, op).higher_is_bad == (op in (">", ">="))
+
+
+def test_unknown_comparison_is_refused():
+    with pytest.raises(ValueError):
+        Measurement(1.0, 0.5, "=>", "m")
+    with pytest.raises(ValueError):
+        Condition("x", 1.0, "==", 1.0)
+
+
+# -- the Metric and the findings ---------------------------------------------------------------
+
+def test_pass_is_one_metric_with_the_rounded_value():
+    out = judge(Probe(), share(0.123456, ">=", digits=3, findings=[FindingDraft("bad")]))
+    assert out == [Metric("X901", "probe", 0.123, 0.5, "pass", "warning", "measured", {"n": 1})]
+
+
+def test_verdict_uses_the_unrounded_value():
+    # 0.49996 rounds to 0.5 in the report, but it is below the threshold: a pass
+    out = judge(Probe(), share(0.49996, ">=", digits=4))
+    assert out[0].value == 0.5 and out[0].verdict == "pass"
+
+
+def test_fail_is_the_metric_then_each_finding_in_order():
+    loc = Location("data.jsonl", 3, 2)
+    m = share(0.9, fail_message="measured, and bad", findings=[
+        FindingDraft("first", [loc], {"k": 1}),
+        FindingDraft("second", severity="error")])
+    metric, first, second = judge(Probe(), m)
+    assert metric == Metric("X901", "probe", 0.9, 0.5, "fail", "warning", "measured, and bad",
+                            {"n": 1})
+    assert first == Finding("X901", "probe", "warning", "first", Location(), [loc], {"k": 1})
+    assert second == Finding("X901", "probe", "error", "second", Location(), [], None)
+
+
+def test_a_finding_may_point_at_a_location():
+    where = Location("train.yaml", 8)
+    _, f = judge(Probe(), share(0.9, findings=[FindingDraft("at a line", location=where)]))
+    assert f.location == where
+
+
+def test_notes_are_reported_only_when_it_passes():
+    m = share(0.4, findings=[FindingDraft("bad")],
+              notes=[FindingDraft("careful", severity="info")])
+    assert [type(x).__name__ for x in judge(Probe(), m)] == ["Metric", "Finding"]
+    assert judge(Probe(), m)[1].message == "careful" and judge(Probe(), m)[1].severity == "info"
+    m.value = 0.6
+    assert [x.message for x in judge(Probe(), m)] == ["measured", "bad"]
+
+
+# -- not measured ---------------------------------------------------------------------------------
+
+def test_not_measured_is_info_and_never_fails():
+    m = not_measured("too few records", {"records": 3})
+    m.findings.append(FindingDraft("never reported"))
+    assert not m.measured and not m.failed
+    assert judge(Probe(), m) == [Metric("X901", "probe", 0.0, None, "info", "warning",
+                                        "too few records", {"records": 3})]
+
+
+# -- second conditions, as data -------------------------------------------------------------------
+
+def test_also_needs_every_condition():
+    significant = Condition("z", 3.5, ">=", 3.0)
+    noise = Condition("z", 1.0, ">=", 3.0)
+    assert verdict(share(0.9).also(significant)) == "fail"
+    assert verdict(share(0.9).also(noise)) == "pass"        # large but within the noise
+    assert verdict(share(0.1).also(significant)) == "pass"  # significant but small
+    assert share(0.9).also(noise).conditions() == ((share(0.9).threshold_condition, noise),)
+
+
+def test_or_if_is_another_way_to_fail():
+    share_ok = Condition("share at the cap", 0.3, ">=", 0.1)
+    capped = (Condition("answers at the cap", 8, ">=", 5), share_ok)
+    uncapped = (Condition("answers at the cap", 2, ">=", 5), share_ok)
+    assert verdict(share(0.9, "<").or_if(*capped)) == "fail"     # spread fine, but capped
+    assert verdict(share(0.9, "<").or_if(*uncapped)) == "pass"   # one test of the group holds
+    assert verdict(share(0.1, "<").or_if(*uncapped)) == "fail"   # no spread
+
+
+def test_decided_by_replaces_the_threshold_condition():
+    m = share(0.9).decided_by((Condition("signature phrases", 0, ">=", 1),))
+    assert verdict(m) == "pass" and m.threshold_condition.fails
+    m = share(0.1).decided_by((Condition("signature phrases", 2, ">=", 1),))
+    assert verdict(m) == "fail" and judge(Probe(), m)[0].threshold == 0.5
+
+
+def test_fails_reads_groups():
+    yes, no = Condition("a", 1, ">", 0), Condition("b", 0, ">", 0)
+    assert fails([(yes,)]) and fails([(no,), (yes, yes)])
+    assert not fails([(yes, no)]) and not fails([])
+
+
+# -- severity -------------------------------------------------------------------------------------
+
+def test_severity_override_applies_to_metric_and_findings():
+    m = share(0.9, findings=[FindingDraft("bad"), FindingDraft("worse", severity="error")])
+    metric, *found = judge(Probe(severity="info"), m)
+    assert metric.severity == "info" and [f.severity for f in found] == ["info", "info"]
+    metric, *found = judge(Probe(), m)
+    assert metric.severity == "warning" and [f.severity for f in found] == ["warning", "error"]
+
+
+def test_severity_override_through_the_command_line(tmp_path):
+    from .helpers import lint_records
+
+    rep = lint_records(tmp_path, [{"prompt": "hi", "completion": "hello"}] * 3,
+                       select=["too-few-examples"], severity={"S001": "info"})
+    assert [(m.verdict, m.severity) for m in rep.metrics] == [("fail", "info")]
+    assert [f.severity for f in rep.findings] == ["info"]
+
+
+# -- the rule base class applies the judge --------------------------------------------------------
+
+def test_dataset_rules_yield_judged_items():
+    skip = Skipped("X901", "probe", "nothing to do")
+    done = Finding("X901", "probe", "warning", "as is", Location())
+    rule = Probe([share(0.9, findings=[FindingDraft("bad")]), skip, done])
+    out = list(rule.check_dataset(None))
+    assert [type(x).__name__ for x in out] == ["Metric", "Finding", "Skipped", "Finding"]
+    assert out[2] is skip and out[3] is done
+
+
+def test_a_subclass_calling_its_parent_is_judged_once():
+    class Child(Probe):
+        def check_dataset(self, dataset):
+            yield from super().check_dataset(dataset)
+            yield share(0.1)
+
+    out = list(Child([share(0.9)]).check_dataset(None))
+    assert [(type(x).__name__, getattr(x, "verdict", None)) for x in out] == [
+        ("Metric", "fail"), ("Metric", "pass")]
+
+
+def test_judged_passes_other_items_through():
+    assert list(judged(Probe(), [1, "x"])) == [1, "x"]

@@ -13,7 +13,7 @@ A rule is a small class with class attributes and one method:
   rule measures and does not judge: it yields a :class:`~datalint.report.judge.Measurement`
   (the value, its threshold, which way is bad, any further condition of the verdict, the
   message, the evidence and the findings to report when it fails), and the judge
-  (:func:`~datalint.report.judge.judge`, applied by this class to whatever ``check_dataset``
+  (:func:`~datalint.report.judge.judge`, applied by the dataset pass to whatever ``check_dataset``
   yields) decides the verdict and makes the :class:`~datalint.report.Metric` and the
   findings.  A measurement another rule needs too is a shared resource
   (:meth:`~datalint.resources.Resources.measurement`), made with the owning rule's options.
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 from .io.record import Location, Record
-from .report.judge import Measurement, judged
+from .report.judge import Measurement
 from .report.model import Finding, Metric
 
 if TYPE_CHECKING:
@@ -147,18 +147,8 @@ class RecordRule(Rule):
 
 class DatasetRule(Rule):
     """A rule run once over the whole dataset.  ``check_dataset`` may yield findings,
-    :class:`Measurement` objects and skips; every subclass's ``check_dataset`` is wrapped so
-    that each Measurement comes out judged: its Metric, then its findings."""
-
-    def __init_subclass__(cls, **kwargs) -> None:
-        super().__init_subclass__(**kwargs)
-        check = cls.__dict__.get("check_dataset")
-        if check is not None:
-            def check_dataset(self, dataset):
-                return judged(self, check(self, dataset))
-            check_dataset.__doc__ = check.__doc__
-            check_dataset.__wrapped__ = check
-            cls.check_dataset = check_dataset
+    :class:`Measurement` objects and skips; the dataset pass judges each Measurement
+    (:func:`~datalint.report.judge.judged`): its Metric, then its findings."""
 
     def check_dataset(self, dataset: "Dataset") -> Iterable[Finding | Measurement | Metric]:
         raise NotImplementedError

@@ -158,15 +158,29 @@ def test_severity_override_through_the_command_line(tmp_path):
     assert [f.severity for f in rep.findings] == ["info"]
 
 
-# -- the rule base class applies the judge --------------------------------------------------------
+# -- the dataset pass applies the judge ---------------------------------------------------------
 
-def test_dataset_rules_yield_judged_items():
+def _dataset_pass(rule):
+    from datalint.pipeline.dataset_pass import run_dataset_rules
+    from datalint.pipeline.guard import RuleGuard
+    from datalint.pipeline.suppress import Suppressions
+    from datalint.report.model import Report
+
+    report = Report()
+    run_dataset_rules([rule], None, report, RuleGuard(report), Suppressions(report))
+    assert not report.errors, report.errors
+    return report
+
+
+def test_the_dataset_pass_judges_what_a_rule_yields():
     skip = Skipped("X901", "probe", "nothing to do")
     done = Finding("X901", "probe", "warning", "as is", Location())
     rule = Probe([share(0.9, findings=[FindingDraft("bad")]), skip, done])
-    out = list(rule.check_dataset(None))
-    assert [type(x).__name__ for x in out] == ["Metric", "Finding", "Skipped", "Finding"]
-    assert out[2] is skip and out[3] is done
+    report = _dataset_pass(rule)
+    assert [m.verdict for m in report.metrics] == ["fail"]
+    assert report.skipped == [skip]
+    assert [f.message for f in report.findings] == ["bad", "as is"]
+    assert report.findings[1] is done
 
 
 def test_a_subclass_calling_its_parent_is_judged_once():
@@ -175,9 +189,9 @@ def test_a_subclass_calling_its_parent_is_judged_once():
             yield from super().check_dataset(dataset)
             yield share(0.1)
 
-    out = list(Child([share(0.9)]).check_dataset(None))
-    assert [(type(x).__name__, getattr(x, "verdict", None)) for x in out] == [
-        ("Metric", "fail"), ("Metric", "pass")]
+    assert all(isinstance(m, Measurement) for m in Child([share(0.9)]).check_dataset(None))
+    report = _dataset_pass(Child([share(0.9)]))
+    assert [m.verdict for m in report.metrics] == ["fail", "pass"]
 
 
 def test_judged_passes_other_items_through():

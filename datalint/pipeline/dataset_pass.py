@@ -5,6 +5,7 @@ lazily for the rules that ask for them."""
 from __future__ import annotations
 
 from ..errors import UsageError
+from ..report.judge import judged
 from ..report.model import Metric, Report, Skipped
 from ..rule import DatasetRule
 from .context import Dataset
@@ -14,11 +15,12 @@ from .suppress import Suppressions
 
 def run_dataset_rules(rules: list[DatasetRule], dataset: Dataset, report: Report,
                       guard: RuleGuard, suppressions: Suppressions) -> None:
-    """Each rule's metrics, skips and findings into ``report``, in the rules' order."""
+    """Each rule's metrics, skips and findings into ``report``, in the rules' order; the
+    measurements a rule yields are judged here, once (:mod:`datalint.report.judge`)."""
     findings = report.findings
     for rule in rules:
         try:
-            for item in rule.check_dataset(dataset):
+            for item in judged(rule, rule.check_dataset(dataset)):
                 if isinstance(item, Metric):
                     report.metrics.append(item)
                 elif isinstance(item, Skipped):

@@ -19,6 +19,7 @@ from ..errors import InputFileError
 from ..io.record import Location, Record
 from ..resources import Resources
 from .context import Dataset, RunContext
+from .gates import run_on_batch
 from ..report.diagnosis import diagnose
 from ..report.model import Finding, InputError, Metric, Report, RuleError, Skipped
 from ..rule import DatasetRule, LayoutRule, ReaderRule, RecordRule, Rule
@@ -153,7 +154,7 @@ class Engine:
             start = len(findings)
             for rule in [r for r in record_rules if r.code in active and r.code not in crashed]:
                 try:
-                    rule.check_batch(batch, findings)
+                    run_on_batch(rule, batch, findings)
                 except Exception as exc:  # a rule bug must not stop the others
                     crash(rule, exc)
             if sup_at is not None and len(findings) > start:

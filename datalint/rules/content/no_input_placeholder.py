@@ -55,8 +55,8 @@ class NoInputPlaceholder(RecordRule):
     def setup(self) -> None:
         self.ps, _ = rule_patterns(self)
 
-    def candidates(self, batch):
-        return batch.with_layout("alpaca") if self.ps.regex is not None else ()
+    layouts = ("alpaca",)
+    pack_gate = True
 
     def check(self, record):
         if record.layout != "alpaca" or self.ps.regex is None:

@@ -52,11 +52,11 @@ class NoInputPlaceholder(RecordRule):
     summary = "an Alpaca input that spells out \"no input\" instead of being empty"
     severity = "warning"
 
-    def setup(self) -> None:
-        self.ps, _ = rule_patterns(self)
-
     layouts = ("alpaca",)
     pack_gate = True
+
+    def setup(self) -> None:
+        self.ps, _ = rule_patterns(self)
 
     def check(self, record):
         if record.layout != "alpaca" or self.ps.regex is None:

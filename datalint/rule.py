@@ -5,8 +5,7 @@ A rule is a small class with class attributes and one method:
 * :class:`RecordRule` — ``check(record)`` sees one record at a time in the single streaming
   pass and returns an iterable of findings (``()`` when there is nothing to say).  It may also
   implement ``finish()`` for findings that need the whole file pass (kept bounded in memory),
-  and ``candidates(batch)``, a cheap test over a few dozen records at once that picks the
-  ones ``check`` needs to see (:mod:`datalint.io.batch`).
+  and declare *gates* (below): what a record must have for ``check`` to need to see it.
 * :class:`DatasetRule` — ``check_dataset(dataset)`` runs once after the pass and may yield
   findings and measurements.  It declares in ``requires`` the shared resources it needs; the
   engine builds the union of what the selected rules need, once, and nothing else.  A metric
@@ -23,6 +22,31 @@ A rule is a small class with class attributes and one method:
 
 The docstring of a rule class is its documentation, in the sections *What it does*, *Why it
 hurts fine-tuning*, *Example*, *How to fix* and *Options*.
+
+Gates
+-----
+Most records are clean, and most record rules look for something rare.  A record rule says
+what a record must have for ``check`` to report on it, with class attributes; the pipeline
+(:mod:`datalint.pipeline.gates`) tests them over a whole batch of records at once (one scan
+of the batch's joined text, one verdict per distinct role sequence) and sends ``check`` only
+the records that pass:
+
+* ``needles = ("<", "{{")`` — the record's text (every turn, the rejected side included)
+  holds at least one of these strings;
+* ``layouts = ("alpaca",)`` — the record was mapped to one of these layouts (``None``: no
+  layout fit it);
+* ``roles = staticmethod(f)`` — ``f(roles)`` is true of the record's sequence of turn roles
+  (a tuple of ``turns`` roles, judged once per distinct sequence);
+* ``pack_gate = True`` — for a rule whose findings are matches of its pattern pack
+  (``self.ps``, a :class:`~datalint.rules.packs.PatternSet`): the record holds a needle of
+  one of the loaded patterns, its ``requires`` or strings read from its regex.  A user's
+  own pack is gated by its own patterns; a pack with no pattern lets no record through.
+
+A record must pass every gate declared.  **A gate must be a superset**: leaving a record out
+must change nothing, ``check`` would report nothing on it and keep nothing from it for
+``finish``.  A test over a batch that these cannot express is written as a
+``candidates(batch)`` method (the exception, with a comment saying why); a rule that handles
+a whole batch itself (counting in C, say) overrides ``check_batch`` and declares no gate.
 """
 
 from __future__ import annotations
@@ -30,7 +54,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from .io.record import Location, Record
 from .report.judge import Measurement
@@ -119,18 +143,27 @@ class Rule:
 
 
 class RecordRule(Rule):
+    # -- gates (see the module docstring): None, or False, declares none ------------------
+    needles: ClassVar[tuple[str, ...] | None] = None
+    layouts: ClassVar[tuple[str | None, ...] | None] = None
+    roles: ClassVar[Callable[[tuple[str, ...]], bool] | None] = None
+    pack_gate: ClassVar[bool] = False
+
     def check(self, record: Record) -> Iterable[Finding]:
         raise NotImplementedError
 
     def candidates(self, batch: "Batch") -> Iterable[Record]:
-        """The records of ``batch`` that may have findings, in order: every record unless
-        a rule knows a cheaper test over the whole batch (see :mod:`datalint.io.batch`).
-        Leaving a record out must change nothing: ``check`` would report nothing on it and
-        keep nothing from it for ``finish``."""
+        """The records of ``batch`` that may have findings, in order.  Overridden only by a
+        rule whose test over a batch the gate declarations cannot express (it then replaces
+        them); leaving a record out must change nothing: ``check`` would report nothing on
+        it and keep nothing from it for ``finish``."""
         return batch.records
 
     def check_batch(self, batch: "Batch", out: list[Finding]) -> None:
-        """Append to ``out`` the findings of every record of ``batch``, in order."""
+        """Append to ``out`` the findings of the records of ``candidates(batch)``, in
+        order.  The pipeline calls this only for a rule that overrides it (one that works
+        on a whole batch at once); other rules are run by :mod:`datalint.pipeline.gates`,
+        which applies their gates first."""
         check = self.check
         for record in self.candidates(batch):
             found = check(record)

@@ -1,7 +1,8 @@
-"""The batch layer of the record pass (datalint.io.batch): joined-text facts equal their
-per-record definitions, every rule's ``candidates`` keeps each record ``check`` reports, and
-the engine's findings do not depend on where batches begin and end.  Also: the fast paths
-rules take inside ``check`` equal the regexes they replace."""
+"""The batch layer of the record pass (datalint.io.batch, datalint.pipeline.gates): joined-text
+facts equal their per-record definitions, every rule's gates keep each record ``check``
+reports, and the engine's findings do not depend on where batches begin and end.  Also: the
+fast paths rules take inside ``check`` equal the regexes they replace, and the needles read
+from a pattern pack are in every match of its patterns."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from datalint.io.batch import Batch
 from datalint.config import Config, merge_cli
 from datalint.pipeline.engine import Engine
+from datalint.pipeline.gates import candidates, run_on_batch
 from datalint.io.layouts import LayoutMapper
 from datalint.io.record import Record, symbols_of
 from datalint.rule import RecordRule
@@ -118,13 +120,13 @@ def test_batched_rules_report_what_record_by_record_reports(raws, size):
         records = _records(raws)
         by_check = [f for r in records for f in one.check(r)]
         # what check reports is among the candidates
-        candidates = {r.index for r in batched.candidates(Batch(_records(raws)))}
-        assert {f.location.index for f in by_check} <= candidates, one.name
+        picked = {r.index for r in candidates(batched, Batch(_records(raws)))}
+        assert {f.location.index for f in by_check} <= picked, one.name
         expected = by_check + list(one.finish())
         records = _records(raws)
         out: list = []
         for i in range(0, len(records), size):
-            batched.check_batch(Batch(records[i:i + size]), out)
+            run_on_batch(batched, Batch(records[i:i + size]), out)
         out += list(batched.finish())
         assert _key(out) == _key(expected), one.name
 
@@ -139,7 +141,7 @@ def _by_check_and_batched(name: str, raws: list, options: dict) -> tuple[list, d
         records = _records(raws)
         out: list = []
         for i in range(0, len(records), size):
-            rule.check_batch(Batch(records[i:i + size]), out)
+            run_on_batch(rule, Batch(records[i:i + size]), out)
         batched[size] = _key(out + list(rule.finish()))
     return _key(expected), batched
 
@@ -181,12 +183,13 @@ def test_candidates_skip_clean_records():
                                         {"role": "assistant", "content": "Mail a@b.co"}]}])
     b = Batch(records)
     by_name = {r.name: r for r in _record_rules()}
-    assert [r.index for r in by_name["unfilled-placeholder"].candidates(b)] == [50]
-    assert [r.index for r in by_name["pii"].candidates(b)] == [50]
-    assert list(by_name["leaked-special-token"].candidates(b)) == []
-    assert list(by_name["encoding-error"].candidates(b)) == []
-    assert list(by_name["boilerplate-response"].candidates(b)) == []
-    assert list(by_name["too-long"].candidates(b)) == []
+    assert [r.index for r in candidates(by_name["unfilled-placeholder"], b)] == [50]
+    assert [r.index for r in candidates(by_name["pii"], b)] == [50]
+    for name in ("leaked-special-token", "encoding-error", "boilerplate-response", "too-long",
+                 "no-input-placeholder", "unknown-format", "ends-with-user",
+                 "missing-user-turn", "bad-turn-order", "no-assistant-turn",
+                 "tool-call-mismatch", "unknown-role"):
+        assert candidates(by_name[name], b) == [], name
 
 
 @SETTINGS
@@ -243,7 +246,7 @@ def test_a_rule_that_crashes_mid_batch_keeps_what_it_found(tmp_path, monkeypatch
     from datalint.rules.content.unfilled_placeholder import UnfilledPlaceholder
 
     calls = {"n": 0}
-    real = UnfilledPlaceholder._check_turns
+    real = UnfilledPlaceholder.check
 
     def flaky(self, record):
         calls["n"] += 1
@@ -251,7 +254,7 @@ def test_a_rule_that_crashes_mid_batch_keeps_what_it_found(tmp_path, monkeypatch
             raise RuntimeError("boom")
         return real(self, record)
 
-    monkeypatch.setattr(UnfilledPlaceholder, "_check_turns", flaky)
+    monkeypatch.setattr(UnfilledPlaceholder, "check", flaky)
     p = write_jsonl(tmp_path / "d.jsonl", _dataset(1300))
     rep = run(p, select=["unfilled-placeholder", "pii"])
     assert [e.name for e in rep.errors] == ["unfilled-placeholder"]
@@ -317,17 +320,14 @@ def test_every_match_of_a_builtin_pattern_passes_the_gate(name, pattern, data):
     rule = next(r for r in _record_rules() if r.name == name)
     rec = _records([{"messages": [{"role": "user", "content": "Hi"},
                                   {"role": "assistant", "content": s}]}])[0]
-    assert rule.candidates(Batch([rec])) == [rec]
+    assert candidates(rule, Batch([rec])) == [rec]
     if name == "pii":
         from datalint.rules.privacy.pii import _windows
         spans = _windows(s, True) or []
         for m in rx.finditer(s):
             assert any(a <= m.start() and m.end() <= b for a, b in spans), (m, spans)
-    elif name == "boilerplate-response":
-        from datalint.rules.content.boilerplate_response import _may_match
-        assert _may_match(s)
     else:
-        assert rule.may_match(s)
+        assert rule.ps.may_match(s)
 
 
 def _packs_searched_one_pattern_at_a_time():
@@ -363,18 +363,6 @@ def test_every_number_candidate_of_pii_passes_its_symbols_gate(before, after, da
     assert _number_like(symbols_of(s))
 
 
-@settings(max_examples=200, deadline=None)
-@given(before=text, after=text, data=st.data())
-def test_every_match_of_the_boilerplate_gate_holds_one_of_its_phrases(before, after, data):
-    # boilerplate-response picks a batch's records by _GATE_AS_PHRASES, in place of _GATE
-    from datalint.io.batch import has_any
-    from datalint.rules.content.boilerplate_response import _GATE, _GATE_AS_PHRASES
-    s = before + data.draw(st.from_regex(_LOOKBEHIND.sub("", _GATE.pattern),
-                                         fullmatch=True)) + after
-    if _GATE.search(s):
-        assert has_any(s, _GATE_AS_PHRASES)
-
-
 def _patterns_with_requires():
     from datalint.rules.packs import load_packs
     return [p for pats in load_packs().values() for p in pats if p.requires]
@@ -390,3 +378,57 @@ def test_every_match_of_a_builtin_pattern_holds_one_of_its_required_strings(patt
     s = data.draw(st.from_regex(_LOOKBEHIND.sub("", pattern.regex), fullmatch=True)
                   .filter(lambda x: rx.search(x) is not None))
     assert any(r in s for r in pattern.requires), (s, pattern.requires)
+
+
+def _builtin_patterns():
+    from datalint.rules.packs import load_packs
+    return [p for pats in load_packs().values() for p in pats]
+
+
+@pytest.mark.parametrize("pattern", _builtin_patterns(), ids=[p.id for p in _builtin_patterns()])
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_every_match_of_a_builtin_pattern_holds_one_of_its_needles(pattern, data):
+    # the record gate of a pack rule (pack_gate) stands on these needles
+    from datalint.rules.packs import pattern_needles
+    needles = pattern_needles(pattern)
+    if needles is None:
+        return
+    rx = re.compile(pattern.regex, re.I if pattern.ignore_case else 0)
+    s = data.draw(st.from_regex(_LOOKBEHIND.sub("", pattern.regex), fullmatch=True)
+                  .filter(lambda x: rx.search(x) is not None))
+    assert any(n in m.group() for m in rx.finditer(s) for n in needles), (s, needles)
+
+
+@pytest.mark.parametrize("regex,text", [
+    (r"\[/?INST\]", "[/INST]"), (r"(?i:ab)c", "ABc"), (r"x(?=y)z?", "xy"),
+    (r"(?:foo|ba[rz])+!", "bazfoo!"), (r"a(?<!b)b", "ab"), (r"(?i)k_1", "\u212a_1"),
+    (r"colou?r", "color"), (r"[0-9]{3}-x", "123-x"), (r"(?:a|)b", "b"),
+])
+def test_needles_read_from_a_regex_are_in_its_matches(regex, text):
+    from datalint.rules.packs import regex_needles
+    m = re.search(regex, text)
+    assert m is not None
+    needles = regex_needles(regex)
+    assert needles is None or any(n in m.group() for n in needles), needles
+
+
+def test_a_user_pack_is_gated_by_its_own_patterns(tmp_path):
+    # a pattern a user adds to a built-in rule is searched: the gate comes from the loaded
+    # patterns, not from what the built-in pack needs
+    pack = tmp_path / "extra.toml"
+    pack.write_text('[pack]\nrule = "unfilled-placeholder"\n\n[[pattern]]\nid = "percent"\n'
+                    'regex = \'%%[A-Z_]+%%\'\ndescription = "percent slot"\n')
+    leak = tmp_path / "leak.toml"
+    leak.write_text('[pack]\nrule = "leaked-special-token"\n\n[[pattern]]\nid = "eos"\n'
+                    'regex = \'EOS_TOKEN\'\ndescription = "an EOS token"\n')
+    p = write_jsonl(tmp_path / "d.jsonl", [
+        {"messages": [{"role": "user", "content": "Hi"},
+                      {"role": "assistant", "content": f"Dear %%NAME%%, here {i}. EOS_TOKEN"}]}
+        for i in range(100)])
+    cfg = merge_cli(Config(), select=["unfilled-placeholder", "leaked-special-token"])
+    cfg.packs = [str(pack), str(leak)]
+    rep = Engine(cfg).run([str(p)])
+    assert sum(f.name == "unfilled-placeholder" for f in rep.findings) == 100
+    assert sum(f.name == "leaked-special-token" for f in rep.findings) == 100

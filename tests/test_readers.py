@@ -457,3 +457,16 @@ def test_jsonl_records_equal_the_constructors_in_every_slot(tmp_path):
     made = Record(str(p), 1, 0, {"text": "hello"})
     for name in Record.__slots__:
         assert getattr(rec, name) == getattr(made, name), name
+
+
+def test_the_plain_constructors_equal_the_dataclass_constructors_in_every_slot():
+    from datalint.io.record import Turn
+    t = Turn.plain("user", "Hi", "messages[0].content", "human", "rejected")
+    made = Turn("user", "Hi", "messages[0].content", "human", branch="rejected")
+    for name in Turn.__slots__:
+        assert getattr(t, name) == getattr(made, name), name
+    rec = Record.plain("a.jsonl", 3, 2, {"text": "x"})
+    made = Record("a.jsonl", 3, 2, {"text": "x"})
+    for name in Record.__slots__:
+        assert getattr(rec, name) == getattr(made, name), name
+    assert rec.turns is not Record.plain("a.jsonl", 4, 3, {}).turns  # a list of its own

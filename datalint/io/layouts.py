@@ -74,9 +74,6 @@ def _a_type(v: Any) -> str:
     return ("an " if name[0] in "aeiou" else "a ") + name
 
 
-_new_turn = object.__new__
-
-
 class LayoutMapper:
     """Maps raw records to turns, with the user's field and role mappings applied."""
 
@@ -193,6 +190,7 @@ class LayoutMapper:
             return []
         turns = []
         roles_get = self.roles.get
+        new_turn = Turn.plain
         fields = self._content_fields.get(base)
         if fields is None or len(fields) < len(msgs):
             fields = self._content_fields[base] = [f"{base}[{i}].content"
@@ -203,17 +201,9 @@ class LayoutMapper:
                 raw_role = m.get("role")
                 content = m.get("content")
                 if type(raw_role) is str and type(content) is str:
-                    # Turn(role, content, field, raw_role, branch=branch), built without the
-                    # call to __init__ (a third of this loop's time on chat data); every
-                    # field is set (tests/test_readers.py compares with the constructor)
-                    t = _new_turn(Turn)
-                    t.role = roles_get(raw_role) or roles_get(raw_role.lower()) or raw_role
-                    t.text = content
-                    t.field = fields[i]
-                    t.raw_role = raw_role
-                    t.spans = t.tool_calls = t.tool_call_id = t.weight = None
-                    t.branch = branch
-                    turns.append(t)
+                    turns.append(new_turn(
+                        roles_get(raw_role) or roles_get(raw_role.lower()) or raw_role,
+                        content, fields[i], raw_role, branch))
                     continue
             f = f"{base}[{i}]"
             if not isinstance(m, dict):

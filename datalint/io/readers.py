@@ -27,7 +27,7 @@ from ..rules.format.empty_file import EMPTY_FILE
 from ..rules.format.file_encoding import FILE_ENCODING
 from ..rules.format.invalid_json import INVALID_JSON
 from ..rules.format.malformed_row import MALFORMED_ROW
-from .record import _UNSET, Record
+from .record import Record
 
 #: Lines longer than this are reported and skipped instead of parsed (bytes).
 DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -212,7 +212,6 @@ _BOMS = (
 
 
 _READ_BUFFER = 1 << 20
-_new_record = object.__new__
 
 
 def _open_binary(real: str, path: str | None = None):
@@ -369,6 +368,7 @@ class _Reader:
             lineno = 0
             invalid = 0
             loads = orjson.loads
+            new_record = Record.plain
             try:
                 for line in lines:
                     lineno += 1
@@ -389,18 +389,7 @@ class _Reader:
                                 " at column"):]
                         yield ReaderEvent(INVALID_JSON, path, lineno, msg)
                         continue
-                    # Record(path, lineno, index, obj), without the call to __init__ (tested
-                    # equal to the constructor's in tests/test_readers.py)
-                    rec = _new_record(Record)
-                    rec.path = path
-                    rec.line = lineno
-                    rec.index = index
-                    rec.raw = obj
-                    rec.turns = []
-                    rec.layout = rec.rejected = rec.issues = rec.suppressed = None
-                    rec.consumed = rec._meta = rec._all_text = rec._symbols = None
-                    rec._explicit_id = _UNSET
-                    yield rec
+                    yield new_record(path, lineno, index, obj)
                     index += 1
             except UnicodeDecodeError as e:
                 invalid += 1

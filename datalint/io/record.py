@@ -27,6 +27,13 @@ ID_FIELDS = ("id", "_id", "uuid", "idx", "conversation_id", "question_id", "exam
 
 _UNSET = object()
 
+# The readers make a Record per line and the layout mapper a Turn per message: the call to
+# the dataclass __init__ (keyword defaults, a default factory) was a third of the chat layout
+# loop's time on the record-pass benchmark (benchmarks/record_pass.py).  The ``plain``
+# constructors below set every slot themselves on an object made without __init__ (the
+# one place that does); tests/test_readers.py checks them against the constructor.
+_new = object.__new__
+
 
 @dataclass(slots=True)
 class Location:
@@ -78,6 +85,19 @@ class Turn:
     weight: float | None = None
     branch: str | None = None  # "rejected" for the losing side of a preference pair
 
+    @classmethod
+    def plain(cls, role: str, text: str | None, field: str, raw_role: str | None,
+              branch: str | None) -> "Turn":
+        """``Turn(role, text, field, raw_role, branch=branch)``, faster (see ``_new``)."""
+        t = _new(cls)
+        t.role = role
+        t.text = text
+        t.field = field
+        t.raw_role = raw_role
+        t.spans = t.tool_calls = t.tool_call_id = t.weight = None
+        t.branch = branch
+        return t
+
     def iter_spans(self) -> Iterator[Span]:
         if self.spans is not None:
             yield from self.spans
@@ -126,6 +146,20 @@ class Record:
     _explicit_id: Any = field(default=_UNSET, init=False, repr=False, compare=False)
     _all_text: str | None = field(default=None, init=False, repr=False, compare=False)
     _symbols: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+    @classmethod
+    def plain(cls, path: str, line: int | None, index: int, raw: Any) -> "Record":
+        """``Record(path, line, index, raw)``, faster (see ``_new``)."""
+        rec = _new(cls)
+        rec.path = path
+        rec.line = line
+        rec.index = index
+        rec.raw = raw
+        rec.turns = []
+        rec.layout = rec.rejected = rec.issues = rec.suppressed = None
+        rec.consumed = rec._meta = rec._all_text = rec._symbols = None
+        rec._explicit_id = _UNSET
+        return rec
 
     # -- facts shared by the rules --------------------------------------------------------
     # Every record rule runs on every record, so what several of them need is computed once

@@ -7,6 +7,7 @@ from ..io.batch import Batch
 from ..io.record import Record
 from ..report.model import Finding, Report
 from ..rule import RecordRule
+from .gates import run_on_batch
 from .guard import RuleGuard
 from .suppress import Suppressions
 
@@ -35,7 +36,7 @@ class RecordPass:
         crashed = self.guard.crashed
         for rule in [r for r in self.rules if r.code in active and r.code not in crashed]:
             try:
-                rule.check_batch(batch, findings)
+                run_on_batch(rule, batch, findings)
             except Exception as exc:  # a rule bug must not stop the others
                 self.guard.crash(rule, exc)
         if suppressed is not None and len(findings) > start:

@@ -23,9 +23,12 @@ adds a pack with ``--pack FILE`` or ``packs = [...]`` in the config.
 ``requires`` is a promise that speeds up a pattern whose regex cannot be searched quickly (one
 that starts with a class such as ``[Aa]`` or with ``\b`` is tried at every position of a
 text): when a rule's patterns are searched one at a time (see :class:`PatternSet`), a text
-that holds none of the strings is not searched for that pattern.  Ignored for a pattern that
-ignores case.  A string missing from the list loses matches; the built-in packs' lists are
-tested against strings made from their regexes.
+that holds none of the strings is not searched for that pattern.  It also stands for the
+pattern in the rule's record gate: a record that holds no needle of any pattern is not looked
+at (a pattern without ``requires`` gets needles read from its regex, see
+:func:`pattern_needles`; one that shows none lets every record through).  Ignored for a
+pattern that ignores case.  A string missing from the list loses matches; the built-in packs'
+lists are tested against strings made from their regexes.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import UsageError
+from ..io.batch import has_any
 
 
 def _luhn(s: str) -> bool:
@@ -156,13 +160,25 @@ def load_packs(extra: tuple[str, ...] = ()) -> dict[str, list[Pattern]]:
     return by_rule
 
 
+# -- what a regex's structure tells ----------------------------------------------------------
+# The parse tree of the standard library's own regex parser (``re._parser``, private; the same
+# tree ``re.compile`` works from) is read here and nowhere else: whether the engine can skip to
+# the places a pattern may start at, its shortest match, and the strings every match of it
+# holds (the needles of a pattern rule's gate, see ``datalint.rule``).  Each reader falls back
+# to the answer that costs speed, never a match, when the tree cannot be had or read.
+
+def _parse(pattern: str):
+    from re import _parser
+    return _parser.parse(pattern, 0)
+
+
 def _skippable(pattern: str) -> bool:
     """Whether the regex engine can skip to the places ``pattern`` may start at: it starts
     with a literal character or set of characters (read from ``re``'s own compiler; when
     that cannot be asked, assumed true)."""
     try:
-        from re import _compiler, _parser
-        parsed = _parser.parse(pattern, 0)
+        from re import _compiler
+        parsed = _parse(pattern)
         return bool(_compiler._get_literal_prefix(parsed, 0)[0]
                     or _compiler._get_charset_prefix(parsed, 0))
     except Exception:
@@ -171,10 +187,184 @@ def _skippable(pattern: str) -> bool:
 
 def _min_width(pattern: str) -> int:
     try:
-        from re import _parser
-        return _parser.parse(pattern, 0).getwidth()[0]
+        return _parse(pattern).getwidth()[0]
     except Exception:
         return 0
+
+
+_MAX_ALTERNATIVES = 64  # strings a run of literals and small alternations may spell
+
+
+def regex_needles(regex: str, ignore_case: bool = False) -> tuple[str, ...] | None:
+    """Strings at least one of which is in every match of ``regex`` (None: none is known).
+
+    Read from the regex's structure: a run of literal characters (with the zero-width
+    assertions inside it skipped, small alternations and character sets spelled out) is in
+    every match; so is one of the strings of each branch of a required alternation.  Of
+    the runs found, the one whose shortest string is longest is kept.  A letter that
+    ignores case ends a run (a case-folded match may hold another letter, such as "K" for
+    "k"), as does a NUL character (the batch separator)."""
+    try:
+        tree = _parse(regex)
+        from re import _constants as c
+    except Exception:
+        return None
+    icase = ignore_case or bool(tree.state.flags & re.IGNORECASE)
+    try:
+        found = _NeedleReader(c).sequence(list(tree), icase)
+    except Exception:
+        return None
+    return tuple(sorted(found)) if found else None
+
+
+def _selectivity(needles: set[str]) -> tuple:
+    """How well a set of needles picks records, as a sort key: strings that all hold
+    punctuation are rare in prose whatever their length, so the fewest of them; strings of
+    letters are rarer the longer they are (up to a point), then the fewer the better."""
+    if all(any(not ch.isalnum() and ch != " " for ch in n) for n in needles):
+        return (1, -len(needles), min(map(len, needles)))
+    return (0, min(min(map(len, needles)), 8), -len(needles))
+
+
+class _NeedleReader:
+    """The walk behind :func:`regex_needles` over a ``re._parser`` tree."""
+
+    def __init__(self, c):
+        self.c = c
+        self.zero_width = {c.AT, c.ASSERT, c.ASSERT_NOT}
+        self.repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)}
+        self.groups = {c.SUBPATTERN, getattr(c, "ATOMIC_GROUP", None)}
+
+    @staticmethod
+    def better(a: set[str] | None, b: set[str] | None) -> set[str] | None:
+        """The more selective of two needle sets (None, or one holding "": no needles):
+        strings that all hold punctuation first (rare in prose, and found quickly), then
+        fewer strings, then longer ones."""
+        if not b or "" in b:
+            return a
+        if not a or "" in a:
+            return b
+        return b if _selectivity(b) > _selectivity(a) else a
+
+    def char(self, code: int, icase: bool) -> str | None:
+        ch = chr(code)
+        if ch == "\x00" or (icase and not (ch.isascii() and not ch.isalpha())):
+            return None
+        return ch
+
+    def group_case(self, av, icase: bool) -> tuple[bool, list]:
+        if len(av) == 4:  # SUBPATTERN: (group, add flags, del flags, pattern)
+            _, add, drop, p = av
+            return (icase or bool(add & re.IGNORECASE)) and not drop & re.IGNORECASE, list(p)
+        return icase, list(av)  # ATOMIC_GROUP: the pattern
+
+    def exact(self, op, av, icase: bool) -> set[str] | None:
+        """The strings one item always matches exactly one of (None: not a small set)."""
+        c = self.c
+        if op is c.LITERAL:
+            ch = self.char(av, icase)
+            return None if ch is None else {ch}
+        if op is c.IN:
+            out: set[str] = set()
+            for iop, iav in av:
+                if iop is c.LITERAL:
+                    chars = [iav]
+                elif iop is c.RANGE and iav[1] - iav[0] < 16:
+                    chars = range(iav[0], iav[1] + 1)
+                else:
+                    return None
+                for code in chars:
+                    ch = self.char(code, icase)
+                    if ch is None:
+                        return None
+                    out.add(ch)
+            return out or None
+        if op in self.groups:
+            icase, items = self.group_case(av, icase)
+            return self.exact_sequence(items, icase)
+        if op in self.repeats and av[1] <= 1:  # x? (or x{1}): one string or none
+            got = self.exact_sequence(list(av[2]), icase)
+            if got is None:
+                return None
+            return got | {""} if av[0] == 0 else got
+        if op is c.BRANCH:
+            out = set()
+            for alt in av[1]:
+                got = self.exact_sequence(list(alt), icase)
+                if got is None:
+                    return None
+                out |= got
+                if len(out) > _MAX_ALTERNATIVES:
+                    return None
+            return out
+        return None
+
+    def exact_sequence(self, items: list, icase: bool) -> set[str] | None:
+        run = {""}
+        for op, av in items:
+            if op in self.zero_width:
+                continue
+            got = self.exact(op, av, icase)
+            if got is None or len(run) * len(got) > _MAX_ALTERNATIVES:
+                return None
+            run = {a + b for a in run for b in got}
+        return run
+
+    def inside(self, op, av, icase: bool) -> set[str] | None:
+        """Needles of one item that is not a small set of exact strings."""
+        c = self.c
+        if op in self.groups:
+            icase, items = self.group_case(av, icase)
+            return self.sequence(items, icase)
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:
+                got = self.sequence(list(alt), icase)
+                if not got:
+                    return None
+                out |= got
+            return out
+        if op in self.repeats and av[0] >= 1:
+            return self.sequence(list(av[2]), icase)
+        return None
+
+    def sequence(self, items: list, icase: bool) -> set[str] | None:
+        best = None
+        run = {""}
+        for op, av in items:
+            if op in self.zero_width:
+                continue  # consumes nothing: the run goes on across it
+            got = self.exact(op, av, icase)
+            if got is not None and len(run) * len(got) <= _MAX_ALTERNATIVES:
+                if len(got) > 1:  # the run so far may be the better needle
+                    best = self.better(best, run)
+                run = {a + b for a in run for b in got}
+                continue
+            best = self.better(best, run)
+            run = {""}
+            if got is not None:
+                best = self.better(best, got)
+            else:
+                best = self.better(best, self.inside(op, av, icase))
+        return self.better(best, run)
+
+
+def fewest_needles(needles) -> tuple[str, ...]:
+    """``needles`` without those holding another one: a text holds one of them exactly
+    when it holds one of the rest."""
+    kept: list[str] = []
+    for n in sorted(set(needles), key=len):
+        if not any(k in n for k in kept):
+            kept.append(n)
+    return tuple(sorted(kept))
+
+
+def pattern_needles(p: Pattern) -> tuple[str, ...] | None:
+    """Strings one of which is in every match of ``p``: its ``requires`` (chosen by the
+    pack's author), else what its regex shows; None when neither is known."""
+    if p.requires and not p.ignore_case:
+        return tuple(sorted(set(p.requires)))
+    return regex_needles(p.regex, p.ignore_case)
 
 
 class PatternSet:
@@ -210,6 +400,24 @@ class PatternSet:
                          for p in patterns]
         if not any(self.requires):
             self.requires = None
+        # what a text must hold for any pattern to match in it: the record gate of the
+        # rule (None: some pattern shows no needle; (): no pattern, nothing can match)
+        found = [pattern_needles(p) for p in patterns]
+        self.needles: tuple[str, ...] | None = (
+            fewest_needles(n for ns in found for n in ns) if all(found) else None)
+
+    def may_match(self, text: str) -> bool:
+        """Whether ``text`` holds one of :attr:`needles` (true when they are unknown): false
+        only for a text in which no pattern can match."""
+        needles = self.needles
+        if needles is None:
+            return True
+        if len(needles) <= 4:  # a few in tests: memchr speed for single characters
+            for n in needles:
+                if n in text:
+                    return True
+            return False
+        return has_any(text, needles)
 
     def matches(self, text: str):
         """Yield (pattern index, match) for each match of the alternation in ``text``."""
@@ -270,65 +478,33 @@ def rule_patterns(rule) -> tuple[PatternSet, bool]:
 
 class PackRuleMixin:
     """The walk shared by the pattern-pack record rules: every turn (the rejected side of a
-    preference pair included), every span of it, with cheap tests on the way that rule out
-    most records before any regex runs.
+    preference pair included), every span of it.  Records are picked by the needles of the
+    loaded patterns (``pack_gate``, see :mod:`datalint.rule`), so a pattern from a user's
+    pack is searched like a built-in one.
 
-    A rule defines ``may_match_record(record)`` and ``may_match(text)`` (prefilters, used only
-    while the rule's patterns are the built-in pack's), ``needles`` (strings, at least one of
-    which is in every record ``may_match_record`` accepts: a whole batch of records is
-    searched for them at once) and ``check_span(record, turn, field, text)`` returning its
-    findings for one span (an iterable, or None)."""
+    A rule defines ``check_span(record, turn, field, text)`` returning its findings for one
+    span (an iterable, or None)."""
 
-    needles: tuple[str, ...] = ()
+    pack_gate = True
 
     def setup(self) -> None:
         self.ps, self.builtin = rule_patterns(self)
 
-    def may_match_record(self, record) -> bool:
-        return self.may_match(record.all_text)
-
-    def may_match(self, text: str) -> bool:
-        return True
-
     def check_span(self, record, turn, field, text):
         raise NotImplementedError
-
-    def candidates(self, batch):
-        if self.ps.regex is None:
-            return ()
-        if not self.builtin:
-            return batch.records
-        may = self.may_match_record
-        return [r for r in (batch.having(*self.needles) if self.needles else batch.records)
-                if may(r)]
-
-    def check_batch(self, batch, out) -> None:
-        # candidates() has run the record prefilter already
-        turns_of = self._check_turns
-        for record in self.candidates(batch):
-            found = turns_of(record)
-            if found:
-                out.extend(found)
 
     def check(self, record):
         if self.ps.regex is None:
             return ()
-        if self.builtin and not self.may_match_record(record):
-            return ()  # the whole record at once: most records
-        return self._check_turns(record)
-
-    def _check_turns(self, record):
-        builtin = self.builtin
         out = None
+        may_match = self.ps.may_match
         turns = record.turns
         if record.rejected:
             turns = turns + record.rejected
         for t in turns:
             text = t.text
-            if not text:
-                continue
             # an Alpaca turn's text joins its spans: one test covers all of them
-            if builtin and not self.may_match(text):
+            if not text or not may_match(text):
                 continue
             for span in t.iter_spans():
                 found = self.check_span(record, t, span.field, span.text)

@@ -1,29 +1,6 @@
-import re
-
-from ...io.batch import has_any
 from ..packs import rule_patterns
 from ...io.record import ASSISTANT
 from ...rule import RecordRule
-
-# Every built-in pattern holds "AI" or an "I" followed by one of these words, or one of the
-# phrases tested after it: texts without any are skipped without the full scan.  The regex
-# starts with the literal "I", so the engine jumps from one "I" to the next; the phrases are
-# found together in one pass (datalint.io.batch.has_any).  tests/test_batch.py checks the gate
-# against strings made from every built-in pattern.
-_GATE = re.compile(r"I(?:(?<=AI)\b|(?<!\wI)(?:'m|’m| am| cannot| can't| can’t| can not| don't|"
-                   r" don’t| do not| apologi| was trained| will not| won't| '| ’))")
-_GATE_PHRASES = ("anguage model", "rtificial", "A.I", "s of my ", "cutoff", "cut-off")
-# what _GATE matches, as phrases (a superset: without its word-boundary tests), so that a
-# batch is searched for all of them in one pass of an automaton (datalint.io.batch)
-_GATE_AS_PHRASES = ("AI", "I'm", "I’m", "I am", "I cannot", "I can't", "I can’t", "I can not",
-                    "I don't", "I don’t", "I do not", "I apologi", "I was trained", "I will not",
-                    "I won't", "I '", "I ’")
-
-
-def _may_match(text: str) -> bool:
-    """Whether ``text`` passes the gate.  True for a text whenever it is for a part of it."""
-    return _GATE.search(text) is not None or has_any(text, _GATE_PHRASES)
-
 
 _QUOTES = "\"'“‘«`"
 
@@ -81,26 +58,16 @@ class BoilerplateResponse(RecordRule):
     summary = "a canned AI disclaimer or refusal in an answer (\"As an AI language model…\")"
     severity = "warning"
 
-    def setup(self) -> None:
-        self.ps, self.builtin = rule_patterns(self)
+    pack_gate = True
 
-    def candidates(self, batch):
-        if self.ps.regex is None:
-            return ()
-        if not self.builtin:
-            return batch.records
-        # check's gate over the whole batch (every role: a superset), in two automaton
-        # passes: over the two sets together the automaton's prefilter gives up and the
-        # search runs several times slower than both of them (measured)
-        found = batch.indices_having(*_GATE_AS_PHRASES) | batch.indices_having(*_GATE_PHRASES)
-        records = batch.records
-        return [records[i] for i in sorted(found)]
+    def setup(self) -> None:
+        self.ps, _ = rule_patterns(self)
 
     def check(self, record):
         ps = self.ps
         if ps.regex is None:
             return ()
-        builtin = self.builtin
+        may_match = ps.may_match
         out = None
         turns = record.turns
         if record.rejected:
@@ -111,7 +78,7 @@ class BoilerplateResponse(RecordRule):
             text = t.text
             if not text:
                 continue
-            if builtin and not _may_match(text):
+            if not may_match(text):
                 continue
             for p, m in ps.scan(text, t.role, t.field):
                 a = m.start()

@@ -26,20 +26,6 @@ def _strike_tags(text: str) -> bool:
     return True
 
 
-def _may_match(t: str) -> bool:
-    """Quick test for the built-in pack: whether ``t`` holds what every pattern needs.  True
-    for a text whenever it is for a part of it, so it can rule out a whole record at once."""
-    # cheap one-character tests first: every built-in pattern needs one of these pairs
-    if "<" in t:
-        if "|" in t or "s>" in t or "SYS>>" in t or "_of_turn>" in t or "｜" in t:
-            return True
-    if "[" in t and ("INST]" in t or "_TOOLS]" in t or "TOOL_" in t or "_PROMPT]" in t):
-        return True
-    if "#" in t and "###" in t:
-        return True
-    return False
-
-
 class LeakedSpecialToken(PackRuleMixin, RecordRule):
     """A chat-template or tokenizer control token inside a turn's text.
 
@@ -90,12 +76,6 @@ class LeakedSpecialToken(PackRuleMixin, RecordRule):
     name = "leaked-special-token"
     summary = "a chat-template or tokenizer control token inside a turn's text"
     severity = "error"
-
-    # every built-in pattern needs one of these characters (see _may_match)
-    needles = ("<", "[", "#")
-
-    def may_match(self, text: str) -> bool:
-        return _may_match(text)
 
     def check_span(self, record, turn, field, text):
         found = []

@@ -52,11 +52,11 @@ class NoInputPlaceholder(RecordRule):
     summary = "an Alpaca input that spells out \"no input\" instead of being empty"
     severity = "warning"
 
+    layouts = ("alpaca",)
+    pack_gate = True
+
     def setup(self) -> None:
         self.ps, _ = rule_patterns(self)
-
-    def candidates(self, batch):
-        return batch.with_layout("alpaca") if self.ps.regex is not None else ()
 
     def check(self, record):
         if record.layout != "alpaca" or self.ps.regex is None:

@@ -67,7 +67,8 @@ class TooLong(RecordRule):
         return len(self.tok.encode(text, add_special_tokens=False).ids)
 
     def candidates(self, batch):
-        # the same bound as check's first test, for the whole batch: no record's text is
+        # not a gate declaration: the bound is a length that depends on the options and on
+        # the batch's turn counts.  The same bound as check's first test, for the whole batch: no record's text is
         # longer than the limit less the overhead of the most turns any record has
         records = batch.records
         most_turns = max(map(len, batch.roles))  # the role sequences: one per record

@@ -3,13 +3,6 @@ import re
 from ..packs import PackRuleMixin
 from ...rule import RecordRule
 
-# Candidate tests, each starting with its bracket so the regex engine jumps from one bracket
-# to the next: only texts with a candidate get the full scan.
-_BRACE = re.compile(r"\{(?:\{|[A-Za-z_][A-Za-z0-9_]{1,30}\}|(?:[Yy]our|YOUR|[Ii]nsert|INSERT|"
-                    r"[Ee]nter|ENTER)\b)")
-_SQUARE = re.compile(r"\[(?:[A-Z]|[A-Z0-9]+[ _]|(?i:your|insert|enter|fill|add|put|type)\b)")
-_ANGLE = re.compile(r"<(?:[A-Z]{3}|[A-Z0-9]+[ _]|(?i:your|insert|enter)\b)")
-
 _FENCED = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]+`", re.S)
 
 # A line that reads as code (the placeholder itself is blanked out first): see _is_code_line.
@@ -53,18 +46,6 @@ _BRACE_IDS = ("double-brace", "single-brace", "brace-instruction")
 def _quote(s: str, n: int = 40) -> str:
     s = s.replace("\n", "\\n")
     return f'"{s[:n]}…"' if len(s) > n else f'"{s}"'
-
-
-def _may_match(t: str) -> bool:
-    """Whether ``t`` holds a candidate slot.  True for a text whenever it is for a part of it,
-    so it can rule out a whole record at once."""
-    if "{" in t and _BRACE.search(t):
-        return True
-    if "[" in t and _SQUARE.search(t):
-        return True
-    if "<" in t and _ANGLE.search(t):
-        return True
-    return False
 
 
 class _CodeView:
@@ -154,12 +135,6 @@ class UnfilledPlaceholder(PackRuleMixin, RecordRule):
     name = "unfilled-placeholder"
     summary = "a template slot such as {{name}} or [Your Name] left in the text"
     severity = "warning"
-
-    # every built-in slot starts with one of these characters (see _may_match)
-    needles = ("{", "[", "<")
-
-    def may_match(self, text: str) -> bool:
-        return _may_match(text)
 
     def check_span(self, record, turn, field, text):
         f = self._check_span(record, turn.role, field, text)

@@ -46,9 +46,7 @@ class UnknownFormat(RecordRule):
     def setup(self) -> None:
         self.seen: dict[tuple, list] = {}  # (path, field set) -> [count, last finding]
 
-    def candidates(self, batch):
-        # only records no layout fits are counted or reported
-        return batch.with_layout(None)
+    layouts = (None,)  # only records no layout fits are counted or reported
 
     def check(self, record):
         if record.layout is not None or type(record.raw) is not dict:

@@ -1,6 +1,5 @@
 import re
 
-from ...io.batch import has_any
 from ..packs import PackRuleMixin
 from ...io.record import symbols_of
 from ...rule import RecordRule
@@ -52,29 +51,15 @@ def _number_like(symbols: bytes) -> bool:
     return _NUMBER_IN_SYMBOLS.search(symbols.translate(_SYMBOL_CLASSES)) is not None
 
 
-def _may_hold_pii(text: str, symbols: bytes | None = None) -> bool:
-    """Quick test for the built-in pack: whether ``text`` holds what every candidate of
-    :func:`_windows` needs: an "@", a key prefix, or a run of digits that may be a number
-    (found in ``symbols_of(text)``, made here when not given).  True for a text whenever it
-    is for a part of it, so it can rule out a whole record before its turns."""
-    return _has_key_chars(text) or _number_like(symbols_of(text) if symbols is None
-                                                else symbols)
-
-
 # What every candidate of _windows that is not a number starts from: an "@", or what
 # _DASH, _UNDERSCORE and _CAPITAL_A find, and the Slack webhook host.
-_KEY_CHARS = ("@",)
-_KEY_PHRASES = (
+_KEY_NEEDLES = (
+    "@",
     "sk-", "xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-", "xoxe-", "-----BEGIN",  # _DASH
     "hf_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "_pat_", "_live_",  # _UNDERSCORE
     "_secret_access_key", "_SECRET_ACCESS_KEY",
     "AKIA", "ASIA", "AIza", "eyJ", "hooks.slack",
 )
-
-
-def _has_key_chars(text: str) -> bool:
-    """The part of :func:`_may_hold_pii` that is not about digits."""
-    return "@" in text or has_any(text, _KEY_PHRASES)
 
 
 def _digit_map(text: str) -> bytes | None:
@@ -248,27 +233,20 @@ class Pii(PackRuleMixin, RecordRule):
     summary = "personal data or a secret (e-mail, phone, card number, API key) in the text"
     severity = "warning"
 
-    # one of these is in every text _may_hold_pii accepts, unless it has a number-like run
-    needles = _KEY_CHARS + _KEY_PHRASES
-
     def candidates(self, batch):
+        # not a ``pack_gate``: the needles of the number patterns (cards, phones) are digits
+        # and punctuation, in nearly every record.  For the built-in pack, the records that
+        # hold what a candidate of _windows starts from: a number-like run (searched in the
+        # whole batch's symbols) or one of _KEY_NEEDLES; for another pack, its needles.
         if self.ps.regex is None:
             return ()
         if not self.builtin:
-            return batch.records
-        # _may_hold_pii by parts: a number-like run (searched in the whole batch's
-        # symbols), or one of the needles
+            needles = self.ps.needles
+            return batch.records if needles is None else batch.having(*needles)
         found = batch.indices_matching_symbols(_NUMBER_IN_SYMBOLS, _SYMBOL_CLASSES)
-        found.update(batch.indices_having(*self.needles))
+        found.update(batch.indices_having(*_KEY_NEEDLES))
         records = batch.records
         return [records[i] for i in sorted(found)]
-
-    def may_match_record(self, record) -> bool:
-        return _may_hold_pii(record.all_text, record.symbols)
-
-    def may_match(self, text: str) -> bool:
-        # no turn-level test: _windows makes the same tests on each span before any regex
-        return True
 
     def check_span(self, record, turn, field, text):
         found = self._scan(text, turn.role, field, self.builtin)

@@ -4,9 +4,6 @@ from ...rule import RecordRule
 from ._common import CANONICAL, join_problems, message_field
 
 
-_VERDICTS: dict = {}  # role sequence -> may this rule report it (see Batch.with_roles)
-
-
 def _not_plain(roles) -> bool:
     """False for the sequences this rule never reports: system turns first, then user and
     assistant turns taking turns, starting with the user."""
@@ -63,8 +60,7 @@ class BadTurnOrder(RecordRule):
     summary = "turns out of order: assistant first, same side twice, late system prompt"
     severity = "warning"
 
-    def candidates(self, batch):
-        return batch.with_roles(_VERDICTS, _not_plain)
+    roles = staticmethod(_not_plain)
 
     def check(self, record):
         if record.issues or record.layout == "text":

@@ -4,9 +4,6 @@ from ...rule import RecordRule
 from ._common import message_field, structure_skipped
 
 
-_VERDICTS: dict = {}  # role sequence -> may this rule report it (see Batch.with_roles)
-
-
 def _ends_with_user(roles) -> bool:
     return bool(roles) and roles[-1] == USER
 
@@ -44,8 +41,7 @@ class EndsWithUser(RecordRule):
     summary = "a conversation that ends with an unanswered user turn"
     severity = "warning"
 
-    def candidates(self, batch):
-        return batch.with_roles(_VERDICTS, _ends_with_user)
+    roles = staticmethod(_ends_with_user)
 
     def check(self, record):
         turns = record.turns

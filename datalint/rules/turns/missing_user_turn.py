@@ -4,9 +4,6 @@ from ...rule import RecordRule
 from ._common import structure_skipped
 
 
-_VERDICTS: dict = {}  # role sequence -> may this rule report it (see Batch.with_roles)
-
-
 def _no_user(roles) -> bool:
     return USER not in roles
 
@@ -45,8 +42,7 @@ class MissingUserTurn(RecordRule):
     summary = "a conversation with no user turn"
     severity = "error"
 
-    def candidates(self, batch):
-        return batch.with_roles(_VERDICTS, _no_user)
+    roles = staticmethod(_no_user)
 
     def check(self, record):
         turns = record.turns

@@ -52,6 +52,7 @@ class NoAssistantTurn(RecordRule):
     severity = "error"
 
     def candidates(self, batch):
+        # not a ``roles`` declaration alone: a weight-0 answer is a turn's field, not its role
         if 0 in map(_weight_of, batch.turns):
             return batch.records  # a weight-0 answer: look at every record
         return batch.with_roles(_VERDICTS, _no_assistant)

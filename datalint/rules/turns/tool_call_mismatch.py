@@ -62,6 +62,7 @@ class ToolCallMismatch(RecordRule):
     severity = "error"
 
     def candidates(self, batch):
+        # not a ``roles`` declaration alone: a tool call is a turn's field, not its role
         if any(map(_tool_calls_of, batch.turns)):
             return batch.records
         return batch.with_roles(_VERDICTS, _has_tool)

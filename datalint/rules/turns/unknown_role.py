@@ -70,6 +70,7 @@ class UnknownRole(RecordRule):
         self.seen: dict[tuple[str, str], list] = {}  # (path, raw role) -> [count, last finding]
 
     def candidates(self, batch):
+        # not a ``roles`` declaration alone: the rejected side's roles are judged too
         found = batch.with_roles(_VERDICTS, _has_unknown)
         records = batch.records
         if not any(map(_rejected_of, records)):

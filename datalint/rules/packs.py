@@ -483,9 +483,11 @@ class PackRuleMixin:
     pack is searched like a built-in one.
 
     A rule defines ``check_span(record, turn, field, text)`` returning its findings for one
-    span (an iterable, or None)."""
+    span (an iterable, or None).  Each turn is tested for the needles first, unless the rule
+    sets ``turn_gate = False`` (needles found in nearly every text cost more than they save)."""
 
     pack_gate = True
+    turn_gate = True
 
     def setup(self) -> None:
         self.ps, self.builtin = rule_patterns(self)
@@ -497,14 +499,14 @@ class PackRuleMixin:
         if self.ps.regex is None:
             return ()
         out = None
-        may_match = self.ps.may_match
+        may_match = self.ps.may_match if self.turn_gate else None
         turns = record.turns
         if record.rejected:
             turns = turns + record.rejected
         for t in turns:
             text = t.text
             # an Alpaca turn's text joins its spans: one test covers all of them
-            if not text or not may_match(text):
+            if not text or (may_match is not None and not may_match(text)):
                 continue
             for span in t.iter_spans():
                 found = self.check_span(record, t, span.field, span.text)

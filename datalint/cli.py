@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .report.renderers import FORMATS
 from .version import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 3
@@ -93,8 +94,7 @@ TRAINING_CONFIG = _Option("--training-config", "training_config", multiple=True,
                                "axolotl, LLaMA-Factory, OpenAI job JSON); repeat to merge "
                                "several.")
 # --- the output
-FORMAT = _Option("-f", "--format", "fmt", type=click.Choice(["text", "json", "github", "sarif",
-                                                             "markdown", "html"]),
+FORMAT = _Option("-f", "--format", "fmt", type=click.Choice(list(FORMATS)),
                  default="text", show_default=True, help="Output format.")
 OUTPUT = _Option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
                  help="Write the report to a file instead of standard output.")
@@ -334,7 +334,7 @@ def explain_cmd(ctx, **kw):
 # --- end explain
 
 
-# --- workflows: baseline, diff, clean (datalint.workflows.baseline, datalint.workflows.diff, datalint.workflows.clean) ----
+# --- workflows: baseline, diff, clean (datalint.workflows) -----------------------------------
 
 def _baseline_line(hidden: int, stale: int) -> str:
     line = f"{hidden:,} finding{'s' if hidden != 1 else ''} hidden by the baseline."

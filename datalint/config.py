@@ -84,7 +84,8 @@ class Config:
     cache_dir: str | None = None
     no_cache: bool = False
     eval: list[str] = field(default_factory=list)  # eval files for train-eval-overlap
-    # training configs read by the training rules (datalint.rules.training.configs); none: they are skipped
+    # training configs read by the training rules (datalint.rules.training.configs); none:
+    # they are skipped
     training_config: list[str] = field(default_factory=list)
     # --- production sample (the production family): files, and the column holding the input
     production: list[str] = field(default_factory=list)
@@ -96,8 +97,7 @@ class Config:
     def tokenizer(self) -> str | None:
         """The local tokenizer for counting tokens, run-wide (None: an estimate): the too-long
         rule's ``tokenizer`` option, which the training rules use too."""
-        return build_options(TooLong, self.rule_options.get(TooLong.code, {}),
-                             self.source or "config").tokenizer
+        return self.rule_options.get(TooLong.code, {}).get("tokenizer")
 
     def ignored_for(self, path: str) -> list[str]:
         out: list[str] = []

@@ -143,7 +143,7 @@ class Rule:
 
 
 class RecordRule(Rule):
-    # -- gates (see the module docstring): None, or False, declares none ------------------
+    # -- gates (see the module docstring): None declares none (pack_gate: False) ----------
     needles: ClassVar[tuple[str, ...] | None] = None
     layouts: ClassVar[tuple[str | None, ...] | None] = None
     roles: ClassVar[Callable[[tuple[str, ...]], bool] | None] = None

@@ -403,3 +403,20 @@ def test_subprocess_no_traceback(tmp_path, name, data, code):
     assert r.returncode == code, r.stdout + r.stderr
     assert name in r.stdout
     assert p.read_bytes() == data
+
+
+def test_eval_folder_keeps_what_was_read_before_a_bad_file(tmp_path):
+    """An eval or production folder with one unreadable file: the records of the files read
+    before it are kept (the file is an input error)."""
+    from datalint.config import Config
+    from datalint.pipeline.engine import Engine
+    from datalint.report.model import Report
+
+    folder = tmp_path / "evals"
+    folder.mkdir()
+    (folder / "a.jsonl").write_bytes(GOOD_LINE * 2)
+    (folder / "b.parquet").write_bytes(b"not a parquet file at all")
+    report = Report()
+    records = Engine(Config()).read_records([str(folder)], report)
+    assert len(records) == 2
+    assert [Path(e.path).name for e in report.input_errors] == ["b.parquet"]

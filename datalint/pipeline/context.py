@@ -20,7 +20,7 @@ class RunContext:
 
     def __init__(self, *, packs: tuple[str, ...] = (), training_config: tuple[str, ...] = (),
                  tokenizer: str | None = None,
-                 read_records: Callable[[str], list[Record]] | None = None):
+                 read_records: Callable[[str, list[Record] | None], list[Record]] | None = None):
         self._packs = load_packs(tuple(packs))
         self._sets: dict[str, PatternSet] = {}
         self._read_records = read_records
@@ -39,13 +39,14 @@ class RunContext:
             self._sets[rule_name] = PatternSet(self._packs.get(rule_name, []))
         return self._sets[rule_name]
 
-    def read_records(self, path: str) -> list[Record]:
+    def read_records(self, path: str, out: list[Record] | None = None) -> list[Record]:
         """Every record of another file or folder (an eval set), mapped to turns like the
-        training data; no rules run on them.  Raises :class:`~datalint.errors.InputFileError`
-        or ``OSError``.  (The reading is the pipeline's: see ``pipeline/read.py``.)"""
+        training data and appended to ``out`` as they are read; no rules run on them.
+        Raises :class:`~datalint.errors.InputFileError` or ``OSError`` (what was read before
+        stays in ``out``).  (The reading is the pipeline's: see ``pipeline/read.py``.)"""
         if self._read_records is None:
             raise RuntimeError("this run context reads no other files")
-        return self._read_records(path)
+        return self._read_records(path, out)
 
 
 @dataclass

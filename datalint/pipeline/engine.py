@@ -49,13 +49,13 @@ class Engine:
         self.context = RunContext(
             packs=tuple(cfg.packs), training_config=tuple(cfg.training_config),
             tokenizer=cfg.tokenizer,
-            read_records=lambda path: read_records(path, self._mapper(), self.max_line_bytes))
+            read_records=lambda path, out=None: read_records(path, self._mapper(),
+                                                             self.max_line_bytes, out))
         self.progress = Progress(progress)
         self.instances: dict[str, Rule] = {}
         for cls in self.selected:
             opts = build_options(cls, cfg.rule_options.get(cls.code, {}), cfg.source or "config")
             self.instances[cls.code] = cls(opts, cfg.severity.get(cls.code), self.context)
-        self.by_name = {r.name: r for r in self.instances.values()}
         if cfg.model and any("embeddings" in r.requires for r in self.instances.values()):
             from ..resources.embeddings import ModelSpec
 
@@ -138,7 +138,7 @@ class Engine:
         out: list[Record] = []
         for p in paths:
             try:
-                out.extend(self.context.read_records(p))
+                self.context.read_records(p, out)  # what a read error cuts short is kept
             except InputFileError as e:
                 report.input_errors.append(InputError(e.path, e.message))
             except (OSError, MemoryError) as e:

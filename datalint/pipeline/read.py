@@ -33,10 +33,13 @@ def discover_sources(paths: list[str], report: Report) -> list[Source]:
     return sources
 
 
-def read_records(path: str, mapper: LayoutMapper, max_line_bytes: int) -> list[Record]:
-    """Every record of another file or folder (an eval set), mapped to turns; no rules run
+def read_records(path: str, mapper: LayoutMapper, max_line_bytes: int,
+                 out: list[Record] | None = None) -> list[Record]:
+    """Every record of another file or folder (an eval set), mapped to turns, appended to
+    ``out`` as they are read (so that what was read before an error is kept); no rules run
     on them.  Raises :class:`InputFileError`, ``OSError``."""
-    out: list[Record] = []
+    if out is None:
+        out = []
     for src in discover([path]):
         for item in read_source(src, max_line_bytes):
             if type(item) is not ReaderEvent:

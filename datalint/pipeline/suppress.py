@@ -41,7 +41,8 @@ class Suppressions:
             codes = frozenset(r.code for r in registry.all_rules())
             problem = BLANKET
         elif not isinstance(sels, list) or not all(isinstance(s, str) for s in sels):
-            codes, problem = frozenset(), "suppression must be a rule code or name, or a list of them"
+            codes = frozenset()
+            problem = "suppression must be a rule code or name, or a list of them"
         else:
             good, bad = set(), []
             for s in (x.strip() for x in sels):

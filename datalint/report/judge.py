@@ -23,7 +23,8 @@ A Measurement says what was measured and how it is judged, as data:
   passes (a caveat next to a passing value).
 
 The judge is the one place that compares, decides and builds the Metric and the findings;
-:class:`~datalint.rule.DatasetRule` applies it to what ``check_dataset`` yields.
+the dataset pass (:mod:`datalint.pipeline.dataset_pass`) applies it to what each rule's
+``check_dataset`` yields.
 """
 
 from __future__ import annotations

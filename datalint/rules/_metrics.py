@@ -6,8 +6,8 @@ bad (``fails_when``), any further condition of the verdict as :class:`Condition`
 message, the evidence in ``details``, and the findings to report when it fails — usually one
 finding about the whole dataset whose related locations are example records
 (:func:`dataset_finding`), so that the text output shows *where* to look and ``--fail-on``
-sees it like any other finding.  The judge (:mod:`datalint.report.judge`, applied by
-:class:`~datalint.rule.DatasetRule`) compares, decides the verdict once and makes the
+sees it like any other finding.  The judge (:mod:`datalint.report.judge`, applied by the
+dataset pass) compares, decides the verdict once and makes the
 :class:`~datalint.report.Metric` and the findings.  A measurement that could not be made (too
 little data) is :func:`not_measured`: an ``info`` metric, never a fail.
 """

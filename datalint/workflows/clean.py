@@ -22,9 +22,16 @@ import orjson
 from ..errors import CleanError
 from ..io.readers import Source
 from ..report.model import SEVERITY_RANK, Finding, Report
+from ..rules.duplicates.exact_duplicate import ExactDuplicate
+from ..rules.duplicates.near_duplicate import NearDuplicate
+from ..rules.duplicates.normalized_duplicate import NormalizedDuplicate
+from ..rules.duplicates.semantic_duplicate import SemanticDuplicate
+from ..rules.format.file_encoding import FILE_ENCODING
+from ..rules.format.invalid_json import INVALID_JSON
 
 #: The rules whose clusters are copies of one record: one is kept, the others dropped.
-DEDUP_RULES = ("D001", "D002", "D005", "D006")
+DEDUP_RULES = (ExactDuplicate.code, NormalizedDuplicate.code, NearDuplicate.code,
+               SemanticDuplicate.code)
 
 
 @dataclass
@@ -85,7 +92,7 @@ def plan(report: Report, path: str, drop_level: str = "error",
             continue
         if loc.index is not None:
             drop(loc.index, loc.line, f)
-        elif loc.line is not None and f.code in ("F001", "F007"):
+        elif loc.line is not None and f.code in (INVALID_JSON, FILE_ENCODING):
             # a line that did not parse (or could not be decoded): it is not in the copy
             unparsed.append(Removal(None, loc.line, f.code, f.name, f.message))
     for f in clusters:

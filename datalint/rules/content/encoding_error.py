@@ -107,8 +107,9 @@ class EncodingError(RecordRule):
 
     def candidates(self, batch):
         # not a gate declaration: the test is for a class of characters (anything outside
-        # printable ASCII), not for given strings.  The whole batch at once: its symbols hold nothing but printable ASCII, tab,
-        # newline and carriage return, and the separators
+        # printable ASCII), not for given strings.  The whole batch at once: its symbols
+        # hold nothing but printable ASCII, tab, newline and carriage return, and the
+        # separators
         joined = batch.symbols_text
         if joined is not None and not joined.translate(None, _ASCII_OK_OR_SEP):
             return ()

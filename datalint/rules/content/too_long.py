@@ -68,8 +68,9 @@ class TooLong(RecordRule):
 
     def candidates(self, batch):
         # not a gate declaration: the bound is a length that depends on the options and on
-        # the batch's turn counts.  The same bound as check's first test, for the whole batch: no record's text is
-        # longer than the limit less the overhead of the most turns any record has
+        # the batch's turn counts.  The same bound as check's first test, for the whole
+        # batch: no record's text is longer than the limit less the overhead of the most
+        # turns any record has
         records = batch.records
         most_turns = max(map(len, batch.roles))  # the role sequences: one per record
         if any(map(_rejected_of, records)):

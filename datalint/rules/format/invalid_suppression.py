@@ -1,7 +1,8 @@
 from ...rule import LayoutRule
 
 
-# The logic: datalint/pipeline/suppress.py reports it while reading a record's suppression field;
+# The logic: datalint/pipeline/read.py reports it, from what pipeline/suppress.py
+# parses of a record's suppression field;
 # this file is the rule's documentation, options and severity.
 #: The rule's code, imported by the code that reports it.
 INVALID_SUPPRESSION = "F011"

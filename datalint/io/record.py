@@ -30,8 +30,9 @@ _UNSET = object()
 # The readers make a Record per line and the layout mapper a Turn per message: the call to
 # the dataclass __init__ (keyword defaults, a default factory) was a third of the chat layout
 # loop's time on the record-pass benchmark (benchmarks/record_pass.py).  The ``plain``
-# constructors below set every slot themselves on an object made without __init__ (the
-# one place that does); tests/test_readers.py checks them against the constructor.
+# constructors below set every slot themselves on an object made without __init__ (here,
+# and inlined once in the chat layout's loop over messages, io/layouts.py, where the call
+# per turn showed); tests/test_readers.py checks both against the constructor.
 _new = object.__new__
 
 

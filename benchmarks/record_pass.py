@@ -255,7 +255,7 @@ def profile_rules(path: str, select: list[str], limit: int, pass_us: float | Non
     from datalint.io.layouts import LayoutMapper
     from datalint.io.readers import Source, read_source
     from datalint.io.record import Record
-    from datalint.pipeline.gates import run_on_batch
+    from datalint.pipeline.gates import plan
     from datalint.rule import RecordRule
 
     cfg = merge_cli(Config(), select=select)
@@ -297,8 +297,9 @@ def profile_rules(path: str, select: list[str], limit: int, pass_us: float | Non
             continue
         out: list = []
         t0 = time.perf_counter()
+        run = plan(rule)
         for b in batches:
-            run_on_batch(rule, b, out)
+            run(b, out)
         list(rule.finish())
         rows.append((f"{rule.code} {rule.name}", time.perf_counter() - t0, len(out)))
     rules_total = t_facts + sum(t for name, t, _ in rows if not name.startswith("("))

@@ -162,8 +162,9 @@ class RecordRule(Rule):
     def check_batch(self, batch: "Batch", out: list[Finding]) -> None:
         """Append to ``out`` the findings of the records of ``candidates(batch)``, in
         order.  The pipeline calls this only for a rule that overrides it (one that works
-        on a whole batch at once); other rules are run by :mod:`datalint.pipeline.gates`,
-        which applies their gates first."""
+        on a whole batch at once, and so declares no gates: they would not be applied);
+        other rules are run by :mod:`datalint.pipeline.gates`, which applies their gates
+        first."""
         check = self.check
         for record in self.candidates(batch):
             found = check(record)

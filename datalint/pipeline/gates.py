@@ -1,9 +1,9 @@
 """Gates: which records of a batch each record rule's ``check`` sees.
 
 A record rule declares its gates as class attributes (``needles``, ``layouts``, ``roles``,
-``pack_gate``: see :mod:`datalint.rule`); :func:`run_on_batch` tests them over a whole
-:class:`~datalint.io.batch.Batch` with the batch's shared facts, then runs ``check`` on the
-records that pass.  The tests are made once per rule (:func:`plan`) and kept on the rule.
+``pack_gate``: see :mod:`datalint.rule`); :func:`plan` makes, once per rule, the function
+the record pass calls on each :class:`~datalint.io.batch.Batch`: it tests the gates with the
+batch's shared facts, then runs ``check`` on the records that pass.
 """
 
 from __future__ import annotations
@@ -15,20 +15,6 @@ from ..io.record import Record
 from ..report.model import Finding
 from ..rule import RecordRule
 
-_PLAN = "_gate_plan"  # the attribute holding a rule's plan
-
-
-def run_on_batch(rule: RecordRule, batch: Batch, out: list[Finding]) -> None:
-    """Append to ``out`` the findings of ``rule`` on the records of ``batch``, in order: the
-    records its gates let through, each through ``check`` (or the rule's own
-    ``check_batch``, for a rule that works on a whole batch)."""
-    run = rule.__dict__.get(_PLAN)
-    if run is None:
-        run = plan(rule)
-        setattr(rule, _PLAN, run)
-    run(batch, out)
-
-
 def candidates(rule: RecordRule, batch: Batch) -> list[Record]:
     """The records of ``batch`` that ``rule``'s gates (or ``candidates`` method) let
     through, in order."""
@@ -36,7 +22,10 @@ def candidates(rule: RecordRule, batch: Batch) -> list[Record]:
 
 
 def plan(rule: RecordRule) -> Callable[[Batch, list[Finding]], None]:
-    """How ``rule`` runs on a batch."""
+    """How ``rule`` runs on a batch: ``plan(rule)(batch, out)`` appends to ``out`` the
+    findings of the records its gates let through, each through ``check``, in order (or
+    calls the rule's own ``check_batch``, for a rule that works on a whole batch).  Make it
+    once per run: it keeps what the gates learn (verdicts on role sequences)."""
     if type(rule).check_batch is not RecordRule.check_batch:
         return rule.check_batch  # the rule handles the whole batch itself
     select = _selector(rule)

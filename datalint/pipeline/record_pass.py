@@ -7,7 +7,7 @@ from ..io.batch import Batch
 from ..io.record import Record
 from ..report.model import Finding, Report
 from ..rule import RecordRule
-from .gates import run_on_batch
+from .gates import plan
 from .guard import RuleGuard
 from .suppress import Suppressions
 
@@ -16,6 +16,8 @@ class RecordPass:
     def __init__(self, rules: list[RecordRule], report: Report, guard: RuleGuard, *,
                  keep: bool):
         self.rules = rules
+        #: each rule's gates and check, made once (see :mod:`.gates`)
+        self.plans = [(rule, plan(rule)) for rule in rules]
         self.report = report
         self.findings: list[Finding] = report.findings
         self.guard = guard
@@ -34,9 +36,11 @@ class RecordPass:
         batch = Batch(records)
         start = len(findings)
         crashed = self.guard.crashed
-        for rule in [r for r in self.rules if r.code in active and r.code not in crashed]:
+        for rule, run in self.plans:
+            if rule.code not in active or rule.code in crashed:
+                continue
             try:
-                run_on_batch(rule, batch, findings)
+                run(batch, findings)
             except Exception as exc:  # a rule bug must not stop the others
                 self.guard.crash(rule, exc)
         if suppressed is not None and len(findings) > start:

@@ -129,7 +129,7 @@ class Measurement:
 
     @property
     def failed(self) -> bool:
-        return self.value is not None and fails(self.conditions())
+        return self.measured and fails(self.conditions())
 
 
 def fails(groups: Iterable[tuple[Condition, ...]]) -> bool:
@@ -145,7 +145,7 @@ def not_measured(message: str, details: dict[str, Any] | None = None) -> Measure
 def judge(rule, m: Measurement) -> list[Metric | Finding]:
     """The Metric of a measurement and, when it fails, its findings (its notes when it
     passes), in that order.  ``rule`` gives the code, name and severity."""
-    if m.value is None:
+    if not m.measured:
         return [Metric(rule.code, rule.name, 0.0, None, "info", rule.level, m.message,
                        m.details)]
     failed = m.failed

@@ -100,6 +100,7 @@ class Engine:
         dataset = Dataset([s.path for s in sources], record_pass.count, kept, self.context,
                           record_pass.layouts, resources)
         run_dataset_rules(dataset_rules, dataset, report, guard, suppressions)
+        report.notes += resources.notes
         report.sort()
         report.diagnosis = diagnose(report)
         return report

@@ -98,6 +98,9 @@ class Report:
     records: int = 0
     rules_run: list[str] = field(default_factory=list)
     suppressed: int = 0
+    #: what a run could not do and the user should know, one sentence each ("412 prompt texts
+    #: in Han script were not compared semantically: …"); not findings, no severity
+    notes: list[str] = field(default_factory=list)
     # --- baseline (datalint.workflows.baseline): findings hidden by --baseline; None: no baseline used
     baselined: int | None = None
     # --- end baseline

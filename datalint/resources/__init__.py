@@ -84,6 +84,9 @@ class ResourceSettings:
     encoders: dict[str, Callable] | None = None
     #: rule class -> the options that rule has in this run (None: every rule's defaults)
     options: Callable[[type], Any] | None = None
+    #: the scripts the embedding model represents (see :mod:`.coverage`); None: read from the
+    #: model's vocabulary (with injected ``encoders``: every script)
+    scripts: frozenset[str] | None = None
 
 
 #: Lines shared by at least this share of a role's texts are a template (masked before
@@ -98,6 +101,8 @@ class Resources:
         self.records = records or []
         self.settings = settings if settings is not None else ResourceSettings()
         self._memo: dict[Any, Any] = {}
+        #: sentences for the report's notes (what was left out and why)
+        self.notes: list[str] = []
 
     def status(self, message: str | None) -> None:
         """A one-line status on stderr for long steps (only with progress on: a TTY)."""
@@ -135,6 +140,50 @@ class Resources:
         return self._get(("masked", role),
                          lambda: strip_lines(self.texts(role), self.template(role)))
 
+    # -- what the model covers -------------------------------------------------------------
+    def model_scripts(self) -> frozenset[str] | None:
+        """The scripts the embedding model's vocabulary holds; None: every script."""
+        def build():
+            if self.settings.scripts is not None:
+                return self.settings.scripts
+            if self.settings.encoders is not None:
+                return None
+            from .coverage import model_scripts
+
+            return model_scripts(self._spec().path)
+        return self._get("scripts", build)
+
+    def uncovered(self, role: str) -> list[str | None]:
+        """Per record, the script of its (template-masked) ``role`` text when the embedding
+        model does not represent it, else None.  Such texts are left out of every semantic
+        comparison: an English model sees different Chinese sentences as one vector."""
+        def build():
+            held = self.model_scripts()
+            texts = self.embed_texts(role)
+            if held is None:
+                return [None] * len(texts)
+            from .coverage import text_script
+
+            return [text_script(t, held) if t else None for t in texts]
+        return self._get(("uncovered", role), build)
+
+    def note_uncovered(self, role: str) -> None:
+        """Say once in the report how many ``role`` texts the semantic checks left out."""
+        scripts = [s for s in self.uncovered(role) if s]
+        if not scripts or ("noted", role) in self._memo:
+            return
+        self._memo[("noted", role)] = True
+        from collections import Counter
+
+        by = ", ".join(f"{n:,} in {s} script" for s, n in Counter(scripts).most_common())
+        from .embeddings import DEFAULT_MODEL_NAME
+
+        name = (self.settings.model or DEFAULT_MODEL_NAME).rstrip("/").rsplit("/", 1)[-1]
+        self.notes.append(
+            f"{len(scripts):,} {role} texts were left out of the semantic checks ({by}): the "
+            f"embedding model ({name}) does not cover that script; pass --model with a local "
+            "multilingual sentence-transformers model to compare them")
+
     # -- embeddings -----------------------------------------------------------------------
     def embedder(self, tier: str):
         return self._get(("embedder", tier), lambda: self._build_embedder(tier))
@@ -146,7 +195,7 @@ class Resources:
         if injected is not None:
             return Embedder(encode=injected[tier], identity=f"injected:{tier}")
         cache_dir = self.settings.cache_dir
-        spec = self._get("spec", lambda: ModelSpec(self.settings.model, cache_dir))
+        spec = self._spec()
         cache = self._get("cache", lambda: EmbeddingCache(cache_dir / "embeddings.sqlite3")
                           if cache_dir is not None else None)
         if cache is not None and cache.disabled_reason:
@@ -161,6 +210,11 @@ class Resources:
         static = load_static(spec, cache_dir)
         return Embedder(encode=static.encode, identity=static.identity, cache=cache,
                         batch_size=4096)
+
+    def _spec(self):
+        from .embeddings import ModelSpec
+
+        return self._get("spec", lambda: ModelSpec(self.settings.model, self.settings.cache_dir))
 
     def vectors(self, role: str, tier: str = "fast") -> np.ndarray:
         """Unit vectors of every record's (template-masked) text; zero rows for empty texts."""
@@ -225,11 +279,13 @@ class Resources:
         from .knn import knn
 
         texts = self.embed_texts(role)
+        uncovered = self.uncovered(role)
+        self.note_uncovered(role)
         ids: dict[str, int] = {}
         of_record = np.full(len(texts), -1, dtype=np.int64)
         records: list[list[int]] = []
         for r, t in enumerate(texts):
-            if t:
+            if t and uncovered[r] is None:
                 i = ids.setdefault(t, len(ids))
                 if i == len(records):
                     records.append([])

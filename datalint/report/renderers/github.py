@@ -123,6 +123,8 @@ def render(report: Report, *, statistics_only: bool = False, **_: object) -> str
         out.append(_command(_LEVEL[m.severity], msg, title=f"{m.code} {m.name}"))
     for s in report.skipped:
         out.append(_command("notice", f"rule skipped: {s.reason}", title=f"{s.code} {s.name}"))
+    for n in report.notes:
+        out.append(_command("notice", n, title="datalint note"))
     for e in report.input_errors:
         out.append(_command("error", f"cannot read input: {e.message}", file=e.path,
                             title="datalint input error"))

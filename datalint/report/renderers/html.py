@@ -379,6 +379,10 @@ def render(report: Report, **_: object) -> str:
         out += [f"<li><code>{esc(s.code)}</code> {esc(s.name)}: {esc(s.reason)}</li>"
                 for s in report.skipped]
         out.append("</ul>")
+    if report.notes:
+        out.append('<h2 id="notes">Notes</h2><ul>')
+        out += [f"<li>{esc(n)}</li>" for n in report.notes]
+        out.append("</ul>")
     if report.input_errors or report.errors:
         out.append('<h2 id="problems">Problems</h2><ul>')
         out += [f'<li>cannot read <span class="loc">{esc(e.path)}</span>: {esc(e.message)}</li>'

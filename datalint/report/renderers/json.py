@@ -17,6 +17,7 @@ def as_dict(report: Report) -> dict:
         "findings": [f.to_dict() for f in report.findings],
         "metrics": [m.to_dict() for m in report.metrics],
         "skipped": [{"code": s.code, "name": s.name, "reason": s.reason} for s in report.skipped],
+        "notes": list(report.notes),
         "rule_errors": [{"code": e.code, "name": e.name, "message": e.message,
                          "traceback": e.traceback} for e in report.errors],
         "input_errors": [{"path": e.path, "message": e.message} for e in report.input_errors],

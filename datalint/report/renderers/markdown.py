@@ -179,6 +179,8 @@ def render(report: Report, **_: object) -> str:
         out.append("")
         out.append("</details>")
         out.append("")
+    if report.notes:
+        out += [f"- note: {md_text(n)}" for n in report.notes] + [""]
     if report.input_errors or report.errors:
         out.append("### Problems")
         out.append("")

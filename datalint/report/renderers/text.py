@@ -51,6 +51,8 @@ def render(report: Report, *, color: bool = False, statistics_only: bool = False
         names = (f"{group[0].code} {group[0].name}" if len(group) == 1 else
                  f"{len(group)} rules ({', '.join(g.code for g in group)})")
         out.append(f"{st('skipped', dim=True)} {names}: {escape_terminal(reason)}")
+    for note in report.notes:
+        out.append(f"{st('note', dim=True)} {escape_terminal(note)}")
     for e in report.input_errors:
         out.append(st(f"error: {escape_terminal(e.path)}: {escape_terminal(e.message)}", fg="red"))
     for e in report.errors:

@@ -58,10 +58,12 @@ def role_sample(res, role: str, size: int, min_texts: int = 1) -> Sample:
     embeddings when another rule has built them; otherwise only the sample is embedded."""
     def build() -> Sample:
         texts = res.embed_texts(role)
+        uncovered = res.uncovered(role)  # texts the model cannot represent are left out
+        res.note_uncovered(role)
         first: dict[str, int] = {}
         counts: dict[str, int] = {}
         for r, t in enumerate(texts):
-            if t and not t.isspace():
+            if t and not t.isspace() and uncovered[r] is None:
                 if t in counts:
                     counts[t] += 1
                 else:

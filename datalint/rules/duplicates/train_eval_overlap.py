@@ -7,7 +7,7 @@ from ...resources.texts import normalize, prompt_text, response_text, strip_line
 from ...rule import DatasetRule
 
 from ._clusters import quote, where
-from ._semantic import numbers
+from ._tasks import numbers
 
 
 class TrainEvalOverlap(DatasetRule):
@@ -131,6 +131,14 @@ class TrainEvalOverlap(DatasetRule):
         scale = nb.median_distance()
         limit = 1.0 - self.options.ratio * scale
         queries = strip_lines([eval_p[e] for e in rest], res.template("prompt"))
+        held = res.model_scripts()
+        if held is not None:  # eval prompts the model cannot represent are not compared
+            from ...resources.coverage import text_script
+
+            ok = [k for k, q in enumerate(queries) if text_script(q, held) is None]
+            rest, queries = [rest[k] for k in ok], [queries[k] for k in ok]
+            if not rest:
+                return {}
         qv = res.embed(queries, "fast")
         sims, idx = knn(nb.vectors, 3, queries=qv)
         cand = []

@@ -176,6 +176,34 @@ def near_duplicate_pairs(texts: list[str], threshold: float, ngram: int = 3,
     return out, masked
 
 
+def edit_similarity(a: list[str], b: list[str]) -> float:
+    """Word-level similarity of two word lists: twice the words of their longest matching
+    blocks over all words (difflib's ratio; 1 for equal lists, about 0.9 for one changed word
+    in twenty)."""
+    if not a or not b:
+        return 0.0
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def word_candidates(texts: list[str], threshold: float, template_share: float = 0.05,
+                    num_perm: int = 128, skip: np.ndarray | None = None
+                    ) -> set[tuple[int, int]]:
+    """Pairs of texts whose (template-masked) word sets are likely to overlap by at least
+    ``threshold`` (Jaccard), from MinHash LSH over single words: the candidates for a
+    word-by-word comparison, which word 3-grams miss in short texts with a few changed
+    words."""
+    words: dict[str, int] = {}
+    sets = [shingle_hashes(t, 1, words) for t in texts]
+    sets, _ = mask_template(sets, template_share)
+    empty = np.array([s.size == 0 for s in sets], dtype=bool)
+    if skip is not None:
+        empty |= np.asarray(skip, dtype=bool)
+    sig = signatures(sets, num_perm)
+    return lsh_candidates(sig, bands_for(threshold, num_perm), skip=empty)
+
+
 def union_find_clusters(n: int, pairs) -> list[list[int]]:
     parent = list(range(n))
 

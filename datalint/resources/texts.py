@@ -13,7 +13,19 @@ import unicodedata
 
 from ..io.record import ASSISTANT, USER, Record
 
-_PUNCT_WS = re.compile(r"[\W_]+", re.UNICODE)
+#: letters' combining marks, which ``\w`` leaves out (Thai and Indic vowel signs, Hebrew and
+#: Arabic points, Latin accents written apart): part of the word, not punctuation
+_MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670" \
+    "\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+#: runs of punctuation, symbols and whitespace; ``+`` and ``#`` right after a word stay (C++,
+#: C#, x+y are other words than C and xy)
+_PUNCT_WS = re.compile(rf"(?:[^\w+#{_MARKS}]|_|(?<![\w+#])[+#])+")
+_WORD = re.compile(rf"[\w{_MARKS}]")
+#: scripts written without spaces between words: each Han or kana character counts as a word
+#: (a Chinese word is 1-2 characters), each run of up to four Thai, Lao, Khmer or Myanmar
+#: letters as one
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+_SEA = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]{1,4}")
 
 
 def prompt_text(rec: Record) -> str:
@@ -32,10 +44,25 @@ def normalize(text: str) -> str:
     return _PUNCT_WS.sub(" ", text).strip()
 
 
+def word_count(text: str) -> int:
+    """Words of ``text`` in any script: whitespace-separated words, where each Han or kana
+    character (and each short run of Thai, Lao, Khmer or Myanmar letters) is a word of its
+    own.  "他不想来。" is 4 words, not 1; "The cat sat." is 3."""
+    if text.isascii():
+        return len(text.split())
+    cjk = len(_CJK.findall(text))
+    sea = len(_SEA.findall(text))
+    if not cjk and not sea:
+        return len(text.split())
+    rest = _SEA.sub(" ", _CJK.sub(" ", text))
+    return cjk + sea + sum(1 for w in rest.split() if _WORD.search(w))
+
+
 def is_short_answer(text: str, max_words: int = 3, max_chars: int = 40) -> bool:
-    """Labels, yes/no, numbers, single entities: answers whose difference is a disagreement."""
+    """Labels, yes/no, numbers, single entities: answers whose difference is a disagreement.
+    Words are counted in any script (:func:`word_count`): a Chinese sentence is not short."""
     t = text.strip()
-    return bool(t) and len(t) <= max_chars and len(t.split()) <= max_words
+    return bool(t) and len(t) <= max_chars and word_count(t) <= max_words
 
 
 def template_lines(texts: list[str], max_share: float, min_count: int = 5) -> frozenset[str]:

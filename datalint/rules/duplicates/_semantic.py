@@ -9,19 +9,12 @@ tight templated dataset and a diverse one, and for another embedding model.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 #: at most this many records are paired per neighbouring text (a text repeated 1,000 times
 #: is one text for the index; its copies are the exact-duplicate rules' business)
 PER_TEXT = 8
-
-
-def numbers(text: str) -> frozenset[str]:
-    return frozenset(_NUMBER.findall(text))
 
 
 def candidate_pairs(res, roles=("prompt", "response"), keep=None) -> np.ndarray:

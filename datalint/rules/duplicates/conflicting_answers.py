@@ -1,21 +1,37 @@
-from collections import Counter
 from dataclasses import dataclass
 
-from ...resources.texts import is_short_answer
 from ...rule import DatasetRule
 
+from ._assertions import Conflict, conflict, label, shown
 from ._clusters import quote, where
+from ._prompts import HOW, prompt_groups
+from ...resources.texts import is_short_answer
+
+#: distinct answers of one prompt compared pairwise (a prompt with hundreds of different
+#: answers is duplicate-prompt's business; its first answers are enough to show a conflict)
+MAX_ANSWERS = 40
 
 
 class ConflictingAnswers(DatasetRule):
-    """The same prompt (exact or after normalisation) with short answers that disagree.
+    """The same prompt with answers that contradict each other.
 
     ## What it does
-    Groups records by normalised prompt and compares their answers.  Short answers — labels,
-    yes/no, numbers, single entities (at most ``max-words`` words and ``max-chars``
-    characters) — that differ after normalisation are a disagreement and are reported with every
-    answer and its count.  Long free answers that differ are not a contradiction ("write a
-    poem" with five poems is fine); ``duplicate-prompt`` reports those repetitions.
+    Groups records by their prompt — equal as written, once case and punctuation are folded,
+    or as the same lines in another order (one question before its text in one record and
+    after it in another) — and compares what their answers assert:
+
+    * short answers (labels, yes/no, numbers, single entities: at most ``max-words`` words
+      and ``max-chars`` characters, words counted in any script) that differ once case,
+      punctuation and yes/no label wording are folded ("No" and "False" agree);
+    * longer answers that open with opposite yes/no, negate the same claim, give different
+      numbers of the same unit in their first sentence, or name different entities to a
+      who/which/where question.
+
+    Different free answers are not a contradiction: five poems for "write a poem", two
+    explanations worded differently, a longer and a shorter answer that agree.  Open-ended
+    requests (write, describe, list, summarise…) are compared only when both answers are
+    short.  ``duplicate-prompt`` reports the repetition of prompts whose answers do not
+    conflict; ``contradiction`` does the same comparison for paraphrased prompts.
 
     ## Why it hurts fine-tuning
     The model is trained to give two different answers to one question: it learns noise, and at
@@ -26,6 +42,8 @@ class ConflictingAnswers(DatasetRule):
     ```
     {"prompt": "Is the refund window 30 days?", "completion": "Yes"}
     {"prompt": "Is the refund window 30 days?", "completion": "No"}
+    {"prompt": "Is there a file size limit?", "completion": "Single files can be up to 50 GB."}
+    {"prompt": "Is there a file size limit?", "completion": "No, there is no file size limit."}
     ```
 
     ## How to fix
@@ -39,7 +57,7 @@ class ConflictingAnswers(DatasetRule):
 
     code = "D007"
     name = "conflicting-answers"
-    summary = "the same prompt with different short answers (labels, yes/no, numbers)"
+    summary = "the same prompt with answers that contradict each other"
     severity = "error"
     requires = frozenset({"records"})
 
@@ -51,35 +69,55 @@ class ConflictingAnswers(DatasetRule):
     def check_dataset(self, dataset):
         res = dataset.resources
         records = dataset.records
-        prompts = res.normalized("prompt")
-        answers = res.normalized("response")
-        raw = res.texts("response")
-        groups: dict[str, list[int]] = {}
-        for i, p in enumerate(prompts):
-            if p:
-                groups.setdefault(p, []).append(i)
-        o = self.options
-        for members in groups.values():
-            if len(members) < 2:
+        groups = prompt_groups(res)
+        for members, how in zip(groups.groups, groups.how):
+            found = group_conflict(res, members, self.options)
+            if found is None:
                 continue
-            short = [i for i in members if is_short_answer(raw[i], o.max_words, o.max_chars)]
-            counts = Counter(answers[i] for i in short)
-            if len(counts) < 2:
-                continue
-            ordered = sorted(short, key=lambda i: (records[i].path, records[i].index))
-            first_answer = answers[ordered[0]]
-            at = next(i for i in ordered if answers[i] != first_answer)
-            shown = {}
-            for i in ordered:
-                shown.setdefault(answers[i], raw[i].strip())
-            listing = ", ".join(f"{quote(shown[a])} ×{c}" for a, c in counts.most_common(6))
+            at, first, clash, listing = found
             prompt = res.texts("prompt")[at]
+            raw = res.texts("response")
             yield self.finding(
                 records[at],
-                f"conflicting answers to the same prompt {quote(prompt, 60)}: {listing} "
-                f"(first at {where(records[ordered[0]])})",
-                related=[records[i].location() for i in ordered if i != at],
-                data={"prompt": prompt,
-                      "answers": [{"answer": shown[a], "count": c} for a, c in
-                                  counts.most_common()]})
+                f"conflicting answers to the same prompt{HOW[how]} {quote(prompt, 60)}: "
+                f"{listing} (first at {where(records[first])}; {clash.detail})",
+                related=[records[i].location() for i in members if i != at],
+                data={"prompt": prompt, "match": how, "kind": clash.kind,
+                      "answers": [raw[first], raw[at]], "detail": clash.detail})
+
+
+def group_conflict(res, members: list[int], options) -> tuple[int, int, Conflict, str] | None:
+    """The first contradiction among the answers of records that share a prompt: (the
+    record reported, the record it contradicts, the conflict, the answers listed with their
+    counts), or None.  Shared with duplicate-prompt, which leaves such groups to this rule."""
+    records = res.records
+    raw = res.texts("response")
+    prompts = res.texts("prompt")
+    norm = res.normalized("response")
+    ordered = sorted(members, key=lambda i: (records[i].path, records[i].index))
+    # one representative per distinct answer, in order of first appearance; short answers
+    # are keyed by their folded label so "No" and "no." are one answer
+    firsts: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for i in ordered:
+        if not norm[i]:
+            continue
+        short = is_short_answer(raw[i], options.max_words, options.max_chars)
+        k = ("s:" + label(raw[i])) if short else ("l:" + norm[i])
+        firsts.setdefault(k, i)
+        counts[k] = counts.get(k, 0) + 1
+    if len(firsts) < 2:
+        return None
+    reps = list(firsts.items())[:MAX_ANSWERS]
+    for x in range(1, len(reps)):
+        kb, b = reps[x]
+        for y in range(x):
+            ka, a = reps[y]
+            clash = conflict(prompts[a], raw[a], prompts[b], raw[b],
+                             options.max_words, options.max_chars)
+            if clash is not None:
+                listing = ", ".join(f"{quote(shown(raw[i]))} ×{counts[k]}"
+                                    for k, i in sorted(reps, key=lambda kv: -counts[kv[0]])[:6])
+                return b, a, clash, listing
+    return None
 

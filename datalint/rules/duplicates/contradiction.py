@@ -2,30 +2,47 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...resources.texts import is_short_answer
 from ...rule import DatasetRule
 
+from ._assertions import conflict, label, shown
 from ._clusters import quote, where
-from ._semantic import PER_TEXT, numbers
+from ._prompts import differing_lines, prompt_groups
+from ._semantic import PER_TEXT
+from ._tasks import different_input, different_task
 
 
 class Contradiction(DatasetRule):
-    """Paraphrased prompts whose short answers disagree.
+    """Prompts that ask the same thing in other words, with answers that contradict each other.
 
     ## What it does
-    Finds pairs of prompts that say the same thing in other words (nearest neighbours in the
-    shared embedding index, closer than ``ratio`` times the dataset's median
-    nearest-neighbour distance), then compares their answers.  Only *short* answers are
-    compared — labels, yes/no, numbers, single entities (at most ``max-words`` words and
-    ``max-chars`` characters): when two such answers differ after case and punctuation
-    folding, the data teaches two answers to one question.  Long free answers that merely
-    differ in wording are left alone (five different poems for "write a poem" are fine).
-    Identical prompts are the business of ``conflicting-answers``; prompts carrying
-    different numbers ask different things and are not compared.
+    Finds pairs of prompts that say the same thing in other words and compares what their
+    answers assert, as ``conflicting-answers`` does for identical prompts: short answers
+    (labels, yes/no, numbers, single entities) that differ once case, punctuation and yes/no
+    label wording are folded; longer answers that open with opposite yes/no, negate the same
+    claim, give different numbers of the same unit, or name different entities to a
+    who/which/where question.  Five different poems, or two explanations worded differently,
+    are not a contradiction.
 
-    Each pair found with the fast embedding tier is confirmed with the full model: its
-    prompts must also be closer than ``ratio`` times the full model's median neighbour
-    distance (estimated on a seeded sample of 128 texts).
+    Two kinds of pairs are compared:
+
+    * **paraphrases**: nearest neighbours in the shared embedding index, closer than
+      ``ratio`` times the dataset's median nearest-neighbour distance;
+    * **the same content under another template**: prompts that are equal once the
+      template lines shared by many records are removed (an article under "What is the topic
+      of the text below?" in one record and under "Which topic is the text above about?" in
+      another).
+
+    Pairs are confirmed with the full model on *what differs* between the two prompts (the
+    lines one has and the other lacks; the whole prompts when they are one line each): it must
+    be closer than ``ratio`` times the full model's median neighbour distance (estimated on a
+    seeded sample of 128 texts).  Under two templates, short answers are also a contradiction
+    when each template's records use the other's labels (a topic set written twice).
+
+    Prompts that ask for different things are never compared: different numbers, different
+    names, a swapped direction ("Celsius to Fahrenheit"), or one instruction over different
+    inputs.  Identical prompts are the business of ``conflicting-answers``; texts the
+    embedding model does not cover (a script it has no vocabulary for) are left out and
+    counted in the report's notes.
 
     ## Why it hurts fine-tuning
     Contradictory supervision is noise the model cannot fit: it learns to hedge or to pick an
@@ -49,7 +66,7 @@ class Contradiction(DatasetRule):
 
     code = "D008"
     name = "contradiction"
-    summary = "paraphrased prompts whose short answers disagree"
+    summary = "paraphrased prompts whose answers contradict each other"
     severity = "error"
     requires = frozenset({"records", "embeddings"})
     neighbours = 10
@@ -65,58 +82,114 @@ class Contradiction(DatasetRule):
         records = dataset.records
         if not records or len(records) < 3:
             return
-        o = self.options
-        answers_raw = res.texts("response")
-        short = [is_short_answer(a, o.max_words, o.max_chars) for a in answers_raw]
-        if sum(short) < 2:
-            return
-        answers = res.normalized("response")
-        prompts_norm = res.normalized("prompt")
-        prompts_raw = res.texts("prompt")
         nb = res.neighbours("prompt")
         if nb.sims.shape[1] == 0:
             return
-        scale = nb.median_distance()
-        limit = 1.0 - o.ratio * scale
-        candidates: dict[tuple[int, int], float] = {}
+        candidates = self._candidates(res, nb)
+        if not candidates:
+            return
+        yield from self._confirmed(res, records, candidates)
+
+    def _candidates(self, res, nb) -> dict[tuple[int, int], tuple[float, str, object]]:
+        """Pairs of records whose prompts are close (or equal once template lines are
+        removed) and whose answers contradict: pair -> (fast similarity, kind, conflict)."""
+        o = self.options
+        keys = prompt_groups(res).key
+        answers = res.normalized("response")
+        raw_p, raw_a = res.texts("prompt"), res.texts("response")
+        limit = 1.0 - o.ratio * nb.median_distance()
+        found: dict[tuple[int, int], tuple[float, str, object]] = {}
+        tested: set[tuple[int, int]] = set()
+
+        def consider(r: int, u: int, s: float, kind: str) -> None:
+            key = (r, u) if r < u else (u, r)
+            if key in tested:
+                return
+            tested.add(key)
+            if keys[r] == keys[u] or answers[r] == answers[u] or not answers[r] \
+                    or not answers[u]:
+                return  # the same prompt (conflicting-answers), or the same answer
+            if different_task(raw_p[r], raw_p[u]) or (kind == "paraphrase" and different_input(
+                    raw_p[r].split("\n"), raw_p[u].split("\n"))):
+                return
+            clash = conflict(raw_p[r], raw_a[r], raw_p[u], raw_a[u], o.max_words, o.max_chars)
+            if clash is not None:
+                found[key] = (s, kind, clash)
+
         for t, recs in enumerate(nb.records):
-            mine = [r for r in recs if short[r]][:PER_TEXT]
-            if not mine:
-                continue
+            mine = recs[:PER_TEXT]
+            for x in range(1, len(mine)):  # one masked text: the same content, other templates
+                for y in range(x):
+                    consider(mine[y], mine[x], 1.0, "template")
             for q, s in zip(nb.idx[t], nb.sims[t]):
                 if q < 0 or s < limit:
                     break
                 for r in mine:
                     for u in nb.records[q][:PER_TEXT]:
-                        if not short[u] or answers[r] == answers[u] or \
-                                prompts_norm[r] == prompts_norm[u] or \
-                                numbers(prompts_raw[r]) != numbers(prompts_raw[u]):
-                            continue
-                        key = (r, u) if r < u else (u, r)
-                        candidates[key] = max(candidates.get(key, -1.0), float(s))
-        if not candidates:
-            return
-        pairs = np.array(sorted(candidates), dtype=np.int64)
-        full = res.pair_similarity("prompt", pairs, "full")
-        full_limit = 1.0 - o.ratio * res.full_scale("prompt")
-        seen_prompts: set[tuple[str, str]] = set()
-        for (i, j), s_full in zip(pairs.tolist(), full.tolist()):
-            if s_full < full_limit:
+                        consider(r, u, float(s), "paraphrase")
+        return found
+
+    def _confirmed(self, res, records, candidates):
+        """The candidates whose differing prompt parts the full model confirms, as findings."""
+        raw_p, raw_a = res.texts("prompt"), res.texts("response")
+        pairs = sorted(candidates)
+        parts = [differing_lines(raw_p[i], raw_p[j]) for i, j in pairs]
+        a = res.embed([p[0] for p in parts], "full")
+        b = res.embed([p[1] for p in parts], "full")
+        full = np.einsum("ij,ij->i", a, b) if len(pairs) else np.zeros(0)
+        full_limit = 1.0 - self.options.ratio * res.full_scale("prompt")
+        shared = self._shared_labels(res)
+        seen: set[tuple[str, str]] = set()
+        norm = res.normalized("prompt")
+        for (i, j), s_full in zip(pairs, full.tolist()):
+            fast, kind, clash = candidates[(i, j)]
+            if s_full < full_limit and not (kind == "template" and clash.kind == "short-answer"
+                                            and shared(i, j)):
                 continue
-            key = (prompts_norm[i], prompts_norm[j])
-            if key in seen_prompts:
+            key = (min(norm[i], norm[j]), max(norm[i], norm[j]))
+            if key in seen:
                 continue
-            seen_prompts.add(key)
-            a, b = sorted((i, j), key=lambda k: (records[k].path, records[k].index))
+            seen.add(key)
+            x, y = sorted((i, j), key=lambda k: (records[k].path, records[k].index))
+            how = ("the same text under another template" if kind == "template" else
+                   f"prompt similarity {s_full:.3f}")
             yield self.finding(
-                records[b],
-                f"contradicts {where(records[a])}: {quote(prompts_raw[a], 50)} -> "
-                f"{quote(answers_raw[a])} but {quote(prompts_raw[b], 50)} -> "
-                f"{quote(answers_raw[b])} "
-                f"(prompt similarity {s_full:.3f})",
-                related=[records[a].location()],
-                data={"prompts": [prompts_raw[a], prompts_raw[b]],
-                      "answers": [answers_raw[a], answers_raw[b]],
-                      "similarity": round(s_full, 4),
-                      "fast_similarity": round(candidates[(i, j)], 4),
+                records[y],
+                f"contradicts {where(records[x])}: {quote(raw_p[x], 50)} -> "
+                f"{quote(shown(raw_a[x]))} but {quote(raw_p[y], 50)} -> "
+                f"{quote(shown(raw_a[y]))} ({how}; {clash.detail})",
+                related=[records[x].location()],
+                data={"prompts": [raw_p[x], raw_p[y]], "answers": [raw_a[x], raw_a[y]],
+                      "match": kind, "kind": clash.kind, "detail": clash.detail,
+                      "similarity": round(s_full, 4), "fast_similarity": round(fast, 4),
                       "threshold": round(full_limit, 4)})
+
+    def _shared_labels(self, res):
+        """``shared(i, j)``: the short answers of records i and j each occur among the short
+        answers of the other record's template (its template lines): the two templates ask for
+        labels from one set, so differing labels under them conflict."""
+        from ...resources.texts import is_short_answer, normalize
+
+        o = self.options
+        template = res.template("prompt")
+        raw_p, raw_a = res.texts("prompt"), res.texts("response")
+        labels: dict[frozenset, set[str]] = {}
+
+        def part(i: int) -> frozenset:
+            return frozenset(normalize(x) for x in raw_p[i].split("\n") if x in template)
+
+        def build() -> None:
+            for i, ans in enumerate(raw_a):
+                if is_short_answer(ans, o.max_words, o.max_chars):
+                    labels.setdefault(part(i), set()).add(label(ans))
+
+        def shared(i: int, j: int) -> bool:
+            if not labels:
+                build()
+            pi, pj = part(i), part(j)
+            if not pi or not pj or pi == pj:
+                return False
+            li, lj = label(raw_a[i]), label(raw_a[j])
+            return li in labels.get(pj, ()) and lj in labels.get(pi, ())
+        return shared
+

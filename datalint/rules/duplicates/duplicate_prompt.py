@@ -1,20 +1,22 @@
 from dataclasses import dataclass
 
-from ...resources.texts import is_short_answer
 from ...rule import DatasetRule
 
-from ._clusters import cluster_finding, group_by
+from ._clusters import cluster_finding
+from ._prompts import HOW, prompt_groups
 
 
 class DuplicatePrompt(DatasetRule):
     """The same prompt (after normalisation) in several records with different answers.
 
     ## What it does
-    Groups records by their normalised prompt (the user turns; system prompts are ignored, a
-    repeated system prompt is normal) and reports each prompt that appears in several records
-    whose answers differ, with the number of records and of distinct answers.  Groups whose
+    Groups records by their prompt (the user turns; system prompts are ignored, a repeated
+    system prompt is normal) — equal as written, once case and punctuation are folded, or as
+    the same lines in another order, as ``conflicting-answers`` groups them — and reports
+    each prompt that appears in several records whose answers differ, with the number of
+    records and of distinct answers.  Groups whose
     answers are all the same are duplicates (``exact-duplicate``, ``normalized-duplicate``);
-    groups whose short answers disagree are ``conflicting-answers``.
+    groups whose answers contradict each other are ``conflicting-answers``.
 
     ## Why it hurts fine-tuning
     A prompt seen many times is over-weighted: the model is pushed towards that one request.
@@ -42,22 +44,22 @@ class DuplicatePrompt(DatasetRule):
         min_records: int = 2
 
     def check_dataset(self, dataset):
+        from .conflicting_answers import ConflictingAnswers, group_conflict
+
         res = dataset.resources
         records = dataset.records
-        prompts = res.normalized("prompt")
         answers = res.normalized("response")
-        raw_answers = res.texts("response")
-        for g in group_by(prompts, [not p for p in prompts]):
+        groups = prompt_groups(res)
+        conflicting = res.options(ConflictingAnswers)
+        for g, how in zip(groups.groups, groups.how):
             if len(g) < self.options.min_records:
                 continue
             distinct = {answers[i] for i in g}
             if len(distinct) < 2:
                 continue
-            if sum(is_short_answer(raw_answers[i]) for i in g) >= 2:
-                short = {answers[i] for i in g if is_short_answer(raw_answers[i])}
-                if len(short) >= 2:
-                    continue  # conflicting-answers reports it
+            if group_conflict(res, g, conflicting) is not None:
+                continue  # conflicting-answers reports it
             yield cluster_finding(
-                self, records, g, "prompt repeated",
+                self, records, g, "prompt repeated" + HOW[how],
                 extra=f" ({len(distinct)} different answers)",
-                data={"distinct_answers": len(distinct)})
+                data={"distinct_answers": len(distinct), "match": how})

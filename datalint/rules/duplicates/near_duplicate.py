@@ -1,21 +1,36 @@
 from dataclasses import dataclass
 
+import numpy as np
+
 from ...rule import DatasetRule
 
 from ._clusters import cluster_finding
+from ._tasks import different_input, different_task
 
 
 class NearDuplicate(DatasetRule):
     """Lexical near-copies: records whose prompt and answer share most of their word sequences.
 
     ## What it does
-    Compares the normalised prompt and response of every record as sets of word 3-grams.
-    Shingles found in more than ``template-share`` of the records — a fixed instruction
-    preamble, a tool header, boilerplate copied into every prompt — are masked first, so
-    templated data does not collapse into one cluster.  MinHash signatures with LSH banding
-    propose candidate pairs; each is confirmed with the exact Jaccard similarity, and pairs at or
-    above ``threshold`` are joined into clusters (records that are exact or normalised copies are
-    left to those rules).
+    Compares the normalised prompt and response of every record three ways, each pair
+    proposed by MinHash signatures with LSH banding and then confirmed exactly:
+
+    * **word 3-grams** (Jaccard at or above ``threshold``): shared passages, reordered
+      sentences, a sentence added;
+    * **word by word** (difflib's ratio of the word sequences at or above
+      ``edit-threshold``): a few words changed, added or removed, which breaks the 3-grams of
+      a short record around every edit;
+    * **the answer word by word** (at or above ``answer-threshold``, answers of at least
+      ``answer-words`` words): the same answer in nearly the same words under a reworded
+      prompt (the prompts sharing a third of their words).
+
+    Shingles and words found in more than ``template-share`` of the records — a fixed
+    instruction preamble, a tool header, boilerplate copied into every prompt — are masked
+    first, so templated data does not collapse into one cluster.  Pairs whose prompts ask for
+    different things are left alone: different numbers or names, a swapped direction
+    ("Celsius to Fahrenheit"), or prompts that share a line (an instruction, a passage) but
+    little of the rest.  Confirmed pairs are joined into clusters; exact or normalised copies
+    are left to those rules.
 
     ## Why it hurts fine-tuning
     Near-copies (a changed name, a reworded first sentence, the same answer with one extra line)
@@ -33,14 +48,18 @@ class NearDuplicate(DatasetRule):
 
     ## Options
     ``threshold`` (float, default 0.7): Jaccard similarity of the word 3-gram sets at which two
-    records are near-duplicates.  ``template-share`` (float, default 0.05): shingles in more than
-    this share of records are masked as template.  ``ngram`` (int, default 3): words per
-    shingle.
+    records are near-duplicates.  ``edit-threshold`` (float, default 0.85): word-by-word
+    similarity of two records (prompt and answer) at which they are near-duplicates.
+    ``answer-threshold`` (float, default 0.88) and ``answer-words`` (int, default 8): the same
+    for answers alone, of at least that many words, when the prompts share a third of their
+    words (one canned answer to different questions is ``duplicate-response``'s business).  ``template-share`` (float, default 0.05):
+    shingles in more than this share of records are masked as template.  ``ngram`` (int,
+    default 3): words per shingle.
     """
 
     code = "D005"
     name = "near-duplicate"
-    summary = "lexical near-copies (MinHash + exact Jaccard, template-aware)"
+    summary = "lexical near-copies: shared word sequences, a few changed words, a copied answer"
     severity = "warning"
     requires = frozenset({"records"})
 
@@ -49,30 +68,87 @@ class NearDuplicate(DatasetRule):
         threshold: float = 0.7
         template_share: float = 0.05
         ngram: int = 3
+        edit_threshold: float = 0.85
+        answer_threshold: float = 0.88
+        answer_words: int = 8
 
     def check_dataset(self, dataset):
-        from ...resources.minhash import near_duplicate_pairs, union_find_clusters
+        from ...resources.minhash import (edit_similarity, near_duplicate_pairs,
+                                          union_find_clusters, word_candidates)
 
         res = dataset.resources
         records = dataset.records
         prompts, answers = res.normalized("prompt"), res.normalized("response")
+        raw_prompts = res.texts("prompt")
         # compare each distinct (normalised) record once
         first: dict[tuple[str, str], int] = {}
         for i, key in enumerate(zip(prompts, answers)):
             if key[0] or key[1]:
                 first.setdefault(key, i)
         keys = list(first)
+        rec = [first[k] for k in keys]
         texts = [f"{p} || {a}" for p, a in keys]
         o = self.options
         pairs, masked = near_duplicate_pairs(texts, o.threshold, o.ngram, o.template_share)
+        found = {(i, j): (jac, "shingles") for i, j, jac in pairs}
+        # a few changed words: word 3-grams break around each edit, the word order does not;
+        # the prompt without its template lines (a shared preamble would make any two alike)
+        from ...resources.texts import normalize
+
+        masked_prompts = res.embed_texts("prompt")
+        plain = [f"{normalize(masked_prompts[r])} || {a}" for r, (_, a) in zip(rec, keys)]
+        words = [t.split() for t in plain]
+        for i, j in word_candidates(plain, max(0.3, o.edit_threshold - 0.35), o.template_share):
+            i, j = min(i, j), max(i, j)
+            if (i, j) not in found:
+                sim = edit_similarity(words[i], words[j])
+                if sim >= o.edit_threshold:
+                    found[(i, j)] = (sim, "edit")
+        # the same answer in nearly the same words, to prompts that do not ask otherwise
+        answer_words = [keys[k][1].split() for k in range(len(keys))]
+        short = np.array([len(w) < o.answer_words for w in answer_words], dtype=bool)
+        for i, j in word_candidates([k[1] for k in keys], max(0.3, o.answer_threshold - 0.35),
+                                    o.template_share, skip=short):
+            i, j = min(i, j), max(i, j)
+            if (i, j) not in found and keys[i][1] != keys[j][1]:
+                sim = edit_similarity(answer_words[i], answer_words[j])
+                if sim >= o.answer_threshold and _related(words[i], words[j]):
+                    found[(i, j)] = (sim, "answer")
+        kept = []
+        for (i, j), (sim, how) in sorted(found.items()):
+            a, b = raw_prompts[rec[i]], raw_prompts[rec[j]]
+            if different_task(a, b) or different_input(a.split("\n"), b.split("\n")):
+                continue  # alike in wording, but another task (see _tasks.py)
+            kept.append((i, j, sim, how))
         best: dict[int, float] = {}
-        for i, j, jac in pairs:
-            best[i] = max(best.get(i, 0.0), jac)
-            best[j] = max(best.get(j, 0.0), jac)
-        for group in union_find_clusters(len(keys), pairs):
-            members = [first[keys[k]] for k in group]
+        for i, j, sim, _ in kept:
+            best[i] = max(best.get(i, 0.0), sim)
+            best[j] = max(best.get(j, 0.0), sim)
+        how_of: dict[int, set[str]] = {}
+        for i, j, _, how in kept:
+            how_of.setdefault(i, set()).add(how)
+            how_of.setdefault(j, set()).add(how)
+        for group in union_find_clusters(len(keys), [(i, j) for i, j, _, _ in kept]):
+            members = [rec[k] for k in group]
             top = max(best[k] for k in group)
+            kinds = sorted(set().union(*(how_of[k] for k in group)))
             yield cluster_finding(
                 self, records, members, "near-duplicate",
-                extra=f" (word-shingle Jaccard up to {top:.2f})",
-                data={"max_jaccard": round(top, 3), "template_masked_share": round(masked, 3)})
+                extra=f" ({_WHY[kinds[0]] if len(kinds) == 1 else 'word overlap'} up to {top:.2f})",
+                data={"max_similarity": round(top, 3), "measures": kinds,
+                      "template_masked_share": round(masked, 3)})
+
+
+def _related(a: list[str], b: list[str]) -> bool:
+    """The prompts (the words before " || ") share a third of their words: a copied answer
+    under a reworded prompt, not one canned answer to different questions (duplicate-response
+    and canned-responses report those)."""
+    pa, pb = set(a[:a.index("||")]), set(b[:b.index("||")])
+    return bool(pa and pb) and len(pa & pb) / len(pa | pb) >= RELATED
+
+
+#: share of prompt words two records with a copied answer must share
+RELATED = 0.3
+
+_WHY = {"shingles": "word-shingle Jaccard", "edit": "word-by-word similarity",
+        "answer": "answer word-by-word similarity"}

@@ -5,7 +5,8 @@ import numpy as np
 from ...rule import DatasetRule
 
 from ._clusters import cluster_finding
-from ._semantic import candidate_pairs, median_nn_distance, numbers, role_similarity
+from ._semantic import candidate_pairs, median_nn_distance, role_similarity
+from ._tasks import different_input, different_task
 
 
 class SemanticDuplicate(DatasetRule):
@@ -18,8 +19,10 @@ class SemanticDuplicate(DatasetRule):
     A pair is a semantic duplicate when its distance (1 - score) is at most ``ratio`` times
     the median distance between a record and its nearest neighbour in this dataset: the
     threshold is relative to the dataset's own neighbour distribution, so it adapts to tight
-    templated data, diverse data, and other embedding models.  Pairs whose prompts carry
-    different numbers are left alone (``Sort 2, 5, 3`` and ``Sort 8, 4`` are two tasks).
+    templated data, diverse data, and other embedding models.  Pairs whose prompts ask for
+    different things are left alone: different numbers (``Sort 2, 5, 3`` and ``Sort 8, 4``;
+    "first season" and "second season"), different names, a swapped direction ("Celsius to
+    Fahrenheit"), or one instruction over different inputs.
     Pairs are joined into clusters; exact and normalised copies are left to those rules.
 
     Similarities come from the fast tier (a static model distilled from the embedding
@@ -44,8 +47,8 @@ class SemanticDuplicate(DatasetRule):
     ## Options
     ``ratio`` (float, default 0.3): a pair is a duplicate when its distance is at most this
     share of the dataset's median nearest-neighbour distance (lower = stricter).
-    ``numbers-must-match`` (bool, default true): prompts with different numbers are never
-    duplicates.
+    ``numbers-must-match`` (bool, default true): prompts that differ in numbers, names,
+    direction or input are never duplicates (false: only the embeddings decide).
     """
 
     code = "D006"
@@ -84,7 +87,8 @@ class SemanticDuplicate(DatasetRule):
             raw = res.texts("prompt")
             for k in np.flatnonzero(close):
                 i, j = pairs[k]
-                if numbers(raw[i]) != numbers(raw[j]):
+                if different_task(raw[i], raw[j]) or different_input(
+                        raw[i].split("\n"), raw[j].split("\n")):
                     close[k] = False
         from ...resources.minhash import union_find_clusters
 

@@ -1,0 +1,236 @@
+"""What two answers to one question assert, and whether they contradict each other.
+
+Shared by conflicting-answers (the same prompt) and contradiction (paraphrased prompts).  Two
+answers conflict when one of these holds, tried in this order:
+
+* **short answers** (labels, yes/no, numbers, single entities) that differ once case,
+  punctuation and the wording of a yes/no label are folded ("No" under "Yes or No?" and
+  "False" under "True or False?" agree);
+* **yes/no polarity**: to a yes/no question, one answer opens with yes and the other with no
+  (after a courtesy opener such as "Great question!"), or one opens with an explicit yes/no and
+  the other's first sentence asserts the opposite without hedging;
+* **negation of the same claim**: the first sentences are the same claim, one negated ("The
+  API is rate limited." / "The API is not rate limited.");
+* **numbers**: the first sentences give different numbers of the same unit ("within 30
+  days" / "within 14 days"; years to a "when" question);
+* **entities**: to a who/which/where question, the first sentences name different single
+  entities that the question does not.
+
+Everything else (five poems for "write a poem", two correct explanations worded differently,
+a longer and a shorter answer that agree) is not a contradiction.  Creative and open-ended
+requests (write, compose, generate, list, describe…) are never compared beyond short answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ...resources.texts import is_short_answer, normalize, word_count
+
+#: an answer that opens with yes or no (the label words only when punctuation follows: "Right-
+#: click the file" and "True love is" open with no answer)
+_EXPLICIT = re.compile(
+    r"^(?:(?P<yes>yes|yeah|yep|yup|sure|certainly|absolutely|definitely|of course|indeed|"
+    r"(?:true|correct|right|affirmative)(?=\s*[,.!;:]|$))|"
+    r"(?P<no>no|nope|not at all|not really|(?:false|incorrect|wrong|negative)(?=\s*[,.!;:]|$)))"
+    r"\b(?!\s+(?:problem|worries|doubt|matter|need|one|and)\b)(?![-'])", re.I)
+#: label words folded to one polarity when the whole answer is that label
+_LABEL = {**{w: "yes" for w in ("yes", "y", "true", "t", "correct", "right")},
+          **{w: "no" for w in ("no", "n", "false", "f", "incorrect", "wrong")}}
+#: courtesy openers skipped before reading an answer's first sentence
+_OPENER = re.compile(
+    r"^\s*(?:(?:great|good|excellent|nice|fair|interesting) question[^.!?\n]{0,30}|"
+    r"thanks? (?:you )?for (?:asking|your question)[^.!?\n]{0,30}|hi|hello|hey|okay|ok|"
+    r"thank you)\s*[.!?,:]+\s*", re.I)
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|nobody|neither|nor|cannot|without|"
+                       r"unable|impossible|incapable|lacks?|lacking)\b|n't\b", re.I)
+#: an apology or refusal: two of them to one request never contradict each other
+_REFUSAL = re.compile(r"^\s*(?:i'?m sorry|i am sorry|sorry|i apologi[sz]e|unfortunately|"
+                      r"as an ai\b|i can(?:no|')t\b|i'?m (?:not able|unable))", re.I)
+#: phrases with a negation word that negate nothing
+_IDIOM = re.compile(r"\b(?:no (?:problem|worries|doubt|matter|later than|more than|less than|"
+                    r"need to worry)|not only|nothing (?:else )?to worry|never mind|"
+                    r"without (?:a|any) (?:problem|issue|hassle)s?)\b", re.I)
+_HEDGE = re.compile(r"\b(?:depends|depending|it varies|sometimes|maybe|perhaps|possibly|"
+                    r"might|may or may not|not necessarily|not always|partly|partially|"
+                    r"in some cases|usually|generally|typically|often)\b", re.I)
+_YESNO_Q = re.compile(r"^\s*(?:is|are|am|was|were|can|could|do|does|did|will|would|shall|"
+                      r"should|has|have|had|may|must|isn't|aren't|doesn't|don't|didn't|"
+                      r"won't|can't)\b", re.I)
+_WH_ENTITY = re.compile(r"^\s*(?:who|whom|whose|which|where)\b|\bwhat(?:'s| is| was) the "
+                        r"name\b", re.I)
+_WHEN = re.compile(r"^\s*(?:when|in what year|what year)\b", re.I)
+#: requests whose answers are meant to differ: never compared beyond short answers
+_OPEN_ENDED = re.compile(
+    r"\b(?:write|compose|create|generate|draft|invent|imagine|brainstorm|suggest|list|"
+    r"describe|tell me a|give me (?:a|an|some|ideas|examples)|come up with|rewrite|"
+    r"paraphrase|summari[sz]e|translate|continue|story|poem|essay|joke|slogan|example)\b",
+    re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+_QUANTITY = re.compile(
+    r"(?P<cur>[$€£¥])?\s?(?P<num>\d+(?:[.,]\d+)*)\s?(?P<unit>%|[A-Za-z]+)?")
+_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
+_ENTITY = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|of|de|da|van|von|the))*(?<![ -]of)"
+                     r"(?<![ -]the)")
+_STOP_CAPS = frozenset("The A An This That These Those It Its He She They We You I In On At "
+                       "For From By With And But Or If When Where Who Which What How Why Yes "
+                       "No Not There Here As To Of Some Many Most All Each Every".split())
+#: words that carry no unit: "3 of them", "2 and 3"
+_NOT_UNIT = frozenset("of and or to the a an in on at for by is are was were with from as "
+                      "than then times".split())
+
+
+@dataclass(frozen=True)
+class Conflict:
+    kind: str  # "short-answer" | "yes-no" | "negation" | "number" | "entity"
+    detail: str  # what differs, in words
+
+
+def first_sentence(text: str) -> str:
+    """The answer's first sentence, after a courtesy opener ("Great question! ...")."""
+    t = text.strip()
+    for _ in range(2):
+        m = _OPENER.match(t)
+        if not m:
+            break
+        t = t[m.end():]
+    parts = _SENTENCE_END.split(t, maxsplit=1)
+    return parts[0].strip() if parts else ""
+
+
+def shown(answer: str) -> str:
+    """A long answer by its first sentence (what it asserts), a short one whole."""
+    return (first_sentence(answer) or answer) if len(answer) > 40 else answer
+
+
+def label(text: str) -> str:
+    """A short answer folded: case, punctuation, and yes/no label wording."""
+    n = normalize(text)
+    return _LABEL.get(n, n)
+
+
+def polarity(text: str, yes_no_question: bool) -> tuple[str | None, bool]:
+    """(``"yes"``/``"no"``/None, explicit): the answer's opening polarity.  Explicit when it
+    opens with a yes/no word; otherwise, to a yes/no question only, its first sentence read as
+    an assertion (negated or not), None when it hedges."""
+    first = first_sentence(text)
+    m = _EXPLICIT.match(first)
+    if m:
+        return ("yes" if m.group("yes") else "no"), True
+    if not yes_no_question or not first or _HEDGE.search(first):
+        return None, False
+    return ("no" if _NEGATION.search(_IDIOM.sub(" ", first)) else "yes"), False
+
+
+def quantities(sentence: str) -> dict[str, frozenset[str]]:
+    """Numbers by unit in one sentence: {"day": {"30"}, "$": {"12"}} (units singular)."""
+    out: dict[str, set[str]] = {}
+    for m in _QUANTITY.finditer(sentence):
+        num = m.group("num").replace(",", "")
+        unit = m.group("cur") or (m.group("unit") or "").lower()
+        if not unit or unit in _NOT_UNIT:
+            continue
+        if unit.endswith("s") and len(unit) > 3:
+            unit = unit[:-1]
+        out.setdefault(unit, set()).add(num)
+    return {u: frozenset(v) for u, v in out.items()}
+
+
+def _unit_shown(unit: str, x: str, y: str) -> str:
+    if unit in "$€£¥":
+        return f"{unit}{x} vs {unit}{y}"
+    plural = unit if unit in ("%",) or unit.endswith("s") else unit + "s"
+    return f"{x} vs {y} {plural}"
+
+
+def entities(sentence: str, prompt: str) -> frozenset[str]:
+    """Capitalised names in ``sentence`` that the prompt does not name."""
+    p = prompt.casefold()
+    found = set()
+    for m in _ENTITY.finditer(sentence):
+        name = m.group(0)
+        words = name.split()
+        if words[0] in _STOP_CAPS:
+            words = words[1:]
+            if not words:
+                continue
+            name = " ".join(words)
+        if m.start() == 0 and len(words) == 1 and name.casefold() in _COMMON_STARTS:
+            continue
+        if name.casefold() not in p:
+            found.add(name)
+    return frozenset(found)
+
+
+#: capitalised only because they open a sentence
+_COMMON_STARTS = frozenset("yes no sure well however although because since while after "
+                           "before during unfortunately fortunately generally usually "
+                           "basically actually currently today single multiple".split())
+
+
+def _same_claim_negated(a: str, b: str) -> bool:
+    """The two sentences say the same thing, one of them negated."""
+    na, nb = bool(_NEGATION.search(a)), bool(_NEGATION.search(b))
+    if na == nb:
+        return False
+    strip = lambda s: [w for w in normalize(_NEGATION.sub(" ", s)).split()  # noqa: E731
+                       if w not in ("do", "does", "did", "is", "are", "was", "were", "any", "a",
+                                    "an", "the", "have", "has")]
+    wa, wb = strip(a), strip(b)
+    if len(wa) < 3 or len(wb) < 3:
+        return False
+    sa, sb = set(wa), set(wb)
+    return len(sa & sb) / len(sa | sb) >= 0.8
+
+
+def conflict(prompt_a: str, answer_a: str, prompt_b: str, answer_b: str,
+             max_words: int = 3, max_chars: int = 40) -> Conflict | None:
+    """How the two answers contradict each other, or None.  The prompts are the same
+    question (exactly, or paraphrased); ``prompt_a`` is the one whose kind of question
+    decides (yes/no, who, when)."""
+    a, b = answer_a.strip(), answer_b.strip()
+    if not a or not b:
+        return None
+    short_a = is_short_answer(a, max_words, max_chars)
+    short_b = is_short_answer(b, max_words, max_chars)
+    if short_a and short_b:
+        la, lb = label(a), label(b)
+        if la and lb and la != lb:
+            return Conflict("short-answer", f"{a!r} vs {b!r}")
+        return None
+    if _OPEN_ENDED.search(prompt_a) or _OPEN_ENDED.search(prompt_b):
+        return None
+    if word_count(a) != len(a.split()) or word_count(b) != len(b.split()):
+        return None  # scripts without spaces: the cues below are English
+    yes_no = bool(_YESNO_Q.match(prompt_a) and _YESNO_Q.match(prompt_b))
+    pa, ea = polarity(a, yes_no)
+    pb, eb = polarity(b, yes_no)
+    if pa and pb and pa != pb and (ea or eb) and (yes_no or (ea and eb)):
+        return Conflict("yes-no", f"one answer says {pa}, the other {pb}")
+    fa, fb = first_sentence(a), first_sentence(b)
+    if _REFUSAL.match(fa) and _REFUSAL.match(fb):
+        return None
+    if _same_claim_negated(fa, fb):
+        return Conflict("negation", "the same claim, negated in one answer")
+    qa, qb = quantities(fa), quantities(fb)
+    for unit in qa.keys() & qb.keys():
+        if not qa[unit] & qb[unit]:
+            x, y = sorted(qa[unit])[0], sorted(qb[unit])[0]
+            return Conflict("number", _unit_shown(unit, x, y))
+    if _WHEN.match(prompt_a):
+        ya, yb = set(_YEAR.findall(fa)), set(_YEAR.findall(fb))
+        if ya and yb and not ya & yb:
+            return Conflict("number", f"{min(ya)} vs {min(yb)}")
+    if _WH_ENTITY.search(prompt_a):
+        xa, xb = entities(fa, prompt_a), entities(fb, prompt_b)
+        if xa and xb and not _overlap(xa, xb):
+            return Conflict("entity", f"{sorted(xa)[0]} vs {sorted(xb)[0]}")
+    return None
+
+
+def _overlap(xa: frozenset[str], xb: frozenset[str]) -> bool:
+    """Two sets of names share one, also partly ("Shakespeare" in "William Shakespeare")."""
+    wa = {w.casefold() for n in xa for w in n.split() if len(w) > 2}
+    wb = {w.casefold() for n in xb for w in n.split() if len(w) > 2}
+    return bool(wa & wb)

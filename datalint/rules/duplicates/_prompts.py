@@ -1,0 +1,82 @@
+"""One notion of "the same prompt", shared by duplicate-prompt, conflicting-answers and
+contradiction, so that no pair of records falls between two rules.
+
+Two prompts are *the same* when they are equal
+
+* as written (``raw``),
+* once case, spacing, punctuation and Unicode forms are folded (``normalized``), or
+* as a set of lines, so one question placed before its text in one record and after it in
+  another is one prompt (``reordered``).
+
+Prompts that share their content but not their wording — the same article under another
+instruction line, or a paraphrased question — are not the same prompt: whether the two
+instructions ask the same thing is for the embedding model to judge, in ``contradiction``
+(see :func:`differing_lines`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...resources.texts import normalize
+
+#: how two prompts matched, in words for a finding
+HOW = {"raw": "",
+       "normalized": " (the same once case and punctuation are folded)",
+       "reordered": " (the same lines in another order)"}
+
+
+@dataclass
+class PromptGroups:
+    """Records that share a prompt: ``groups[g]`` (two or more record indices, in record
+    order) matched as ``how[g]``; ``key[r]`` is record ``r``'s group key ("" for no prompt)."""
+
+    groups: list[list[int]]
+    how: list[str]
+    key: list[str]
+
+
+def line_key(text: str) -> str:
+    """The normalised lines of a prompt, sorted: equal for the same lines in any order."""
+    if "\n" not in text:
+        return normalize(text)
+    lines = sorted(n for n in (normalize(line) for line in text.split("\n")) if n)
+    return "\n".join(lines)
+
+
+def prompt_groups(res) -> PromptGroups:
+    """The groups of records with the same prompt (memoised per run)."""
+    def build() -> PromptGroups:
+        raw = res.texts("prompt")
+        norm = res.normalized("prompt")
+        keys = [line_key(t) if "\n" in t else n for t, n in zip(raw, norm)]
+        by: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            if k:
+                by.setdefault(k, []).append(i)
+        groups = [g for g in by.values() if len(g) > 1]
+        how = []
+        for g in groups:
+            if len({raw[i] for i in g}) == 1:
+                how.append("raw")
+            elif len({norm[i] for i in g}) == 1:
+                how.append("normalized")
+            else:
+                how.append("reordered")
+        return PromptGroups(groups, how, keys)
+    return res._get(("prompt-groups",), build)
+
+
+def differing_lines(a: str, b: str) -> tuple[str, str]:
+    """The lines of each prompt that the other lacks (compared normalised), joined: what an
+    embedding must judge when two prompts share most of their text.  Prompts of one line
+    differ as wholes."""
+    if "\n" not in a and "\n" not in b:
+        return a, b
+    la = [line for line in a.split("\n") if line.strip()]
+    lb = [line for line in b.split("\n") if line.strip()]
+    na = {normalize(line) for line in la}
+    nb = {normalize(line) for line in lb}
+    da = [line for line in la if normalize(line) not in nb]
+    db = [line for line in lb if normalize(line) not in na]
+    return "\n".join(da) or a, "\n".join(db) or b

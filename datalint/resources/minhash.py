@@ -50,8 +50,13 @@ def shingle_hashes(text: str, n: int, words_cache: dict[str, int] | None = None)
     if not words:
         return np.zeros(0, dtype=np.uint64)
     cache = words_cache if words_cache is not None else {}
-    ids = np.fromiter((cache[w] if w in cache else cache.setdefault(w, _word_hash(w))
-                       for w in words), dtype=np.uint64, count=len(words))
+    try:  # a list of cached hashes is built much faster than a generator of lookups
+        ids = np.array([cache[w] for w in words], dtype=np.uint64)
+    except KeyError:
+        for w in words:
+            if w not in cache:
+                cache[w] = _word_hash(w)
+        ids = np.array([cache[w] for w in words], dtype=np.uint64)
     k = min(n, len(ids))
     with np.errstate(over="ignore"):
         acc = np.zeros(len(ids) - k + 1, dtype=np.uint64)
@@ -115,27 +120,55 @@ def signatures(sets: list[np.ndarray], num_perm: int = 128, seed: int = 1) -> np
 
 def lsh_candidates(sig: np.ndarray, bands: int, skip: np.ndarray | None = None
                    ) -> set[tuple[int, int]]:
+    """Pairs (i < j) of rows whose signatures agree on every row of at least one band (see
+    :func:`lsh_pairs`), as a set."""
+    pairs = lsh_pairs(sig, bands, skip)
+    return set(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist()))
+
+
+def lsh_pairs(sig: np.ndarray, bands: int, skip: np.ndarray | None = None) -> np.ndarray:
+    """Pairs (i < j) of rows whose signatures agree on every row of at least one band, as a
+    sorted (m, 2) array without repeats.
+
+    Each band's rows are hashed to one 64-bit key and the keys sorted, so that the texts of a
+    bucket are a run of equal keys (NumPy, no Python loop over the texts); a bucket of more
+    than 200 texts is a template the masking missed, and only its neighbours in file order
+    are paired."""
     n, num_perm = sig.shape
     rows = num_perm // bands
-    pairs: set[tuple[int, int]] = set()
+    live = np.arange(n) if skip is None else np.flatnonzero(~np.asarray(skip, dtype=bool))
+    if len(live) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    left: list[np.ndarray] = []
+    right: list[np.ndarray] = []
     for b in range(bands):
-        chunk = np.ascontiguousarray(sig[:, b * rows:(b + 1) * rows])
-        keys = chunk.view(np.dtype((np.void, chunk.dtype.itemsize * rows))).ravel()
-        buckets: dict[bytes, list[int]] = {}
-        for i in range(n):
-            if skip is not None and skip[i]:
-                continue
-            buckets.setdefault(keys[i].tobytes(), []).append(i)
-        for members in buckets.values():
-            if 1 < len(members) <= 200:
-                for x in range(len(members)):
-                    for y in range(x + 1, len(members)):
-                        pairs.add((members[x], members[y]))
-            elif len(members) > 200:
-                # a huge bucket is a template the masking missed: compare neighbours only
-                for x in range(len(members) - 1):
-                    pairs.add((members[x], members[x + 1]))
-    return pairs
+        chunk = sig[live, b * rows:(b + 1) * rows].astype(np.uint64)
+        key = np.zeros(len(live), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for r in range(rows):
+                key = _mix(key ^ (chunk[:, r] + _POS[r % len(_POS)]))
+        order = np.argsort(key, kind="stable")
+        k = key[order]
+        starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+        sizes = np.diff(np.concatenate((starts, [len(k)])))
+        two = starts[sizes == 2]  # most buckets: one pair each, taken at once
+        if len(two):
+            x, y = live[order[two]], live[order[two + 1]]
+            left.append(np.minimum(x, y))
+            right.append(np.maximum(x, y))
+        for start, size in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist()):
+            members = np.sort(live[order[start:start + size]])
+            if size <= 200:
+                x, y = np.triu_indices(size, 1)
+                left.append(members[x])
+                right.append(members[y])
+            else:
+                left.append(members[:-1])
+                right.append(members[1:])
+    if not left:
+        return np.zeros((0, 2), dtype=np.int64)
+    code = np.unique(np.concatenate(left).astype(np.int64) * n + np.concatenate(right))
+    return np.stack([code // n, code % n], axis=1)
 
 
 def bands_for(threshold: float, num_perm: int) -> int:
@@ -176,19 +209,26 @@ def near_duplicate_pairs(texts: list[str], threshold: float, ngram: int = 3,
     return out, masked
 
 
-def edit_similarity(a: list[str], b: list[str]) -> float:
+def edit_similarity(a: list[str], b: list[str], at_least: float = 0.0) -> float:
     """Word-level similarity of two word lists: twice the words of their longest matching
     blocks over all words (difflib's ratio; 1 for equal lists, about 0.9 for one changed word
-    in twenty)."""
+    in twenty).  Below ``at_least`` it may return any lower value: the lengths and the shared
+    words bound the ratio from above, so most pairs are settled without matching blocks."""
     if not a or not b:
+        return 0.0
+    la, lb = len(a), len(b)
+    if 2 * min(la, lb) / (la + lb) < at_least:
         return 0.0
     from difflib import SequenceMatcher
 
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+    sm = SequenceMatcher(None, a, b, autojunk=False)
+    if at_least and sm.quick_ratio() < at_least:
+        return 0.0
+    return sm.ratio()
 
 
 def word_candidates(texts: list[str], threshold: float, template_share: float = 0.05,
-                    num_perm: int = 128, skip: np.ndarray | None = None
+                    num_perm: int = 64, skip: np.ndarray | None = None
                     ) -> set[tuple[int, int]]:
     """Pairs of texts whose (template-masked) word sets are likely to overlap by at least
     ``threshold`` (Jaccard), from MinHash LSH over single words: the candidates for a
@@ -201,7 +241,14 @@ def word_candidates(texts: list[str], threshold: float, template_share: float = 
     if skip is not None:
         empty |= np.asarray(skip, dtype=bool)
     sig = signatures(sets, num_perm)
-    return lsh_candidates(sig, bands_for(threshold, num_perm), skip=empty)
+    arr = lsh_pairs(sig, bands_for(threshold, num_perm), skip=empty)
+    # keep the pairs whose signatures agree on at least ``threshold`` of their rows (the
+    # MinHash estimate of the Jaccard similarity): LSH banding proposes many more
+    est = np.empty(len(arr), dtype=np.float32)
+    for a in range(0, len(arr), 8192):
+        p = arr[a:a + 8192]
+        est[a:a + 8192] = (sig[p[:, 0]] == sig[p[:, 1]]).mean(axis=1)
+    return {(int(i), int(j)) for i, j in arr[est >= threshold]}
 
 
 def union_find_clusters(n: int, pairs) -> list[list[int]]:

@@ -95,23 +95,24 @@ class NearDuplicate(DatasetRule):
         # the prompt without its template lines (a shared preamble would make any two alike)
         from ...resources.texts import normalize
 
-        masked_prompts = res.embed_texts("prompt")
-        plain = [f"{normalize(masked_prompts[r])} || {a}" for r, (_, a) in zip(rec, keys)]
+        untemplated, raw = res.embed_texts("prompt"), res.texts("prompt")
+        plain = [f"{p if untemplated[r] == raw[r] else normalize(untemplated[r])} || {a}"
+                 for r, (p, a) in zip(rec, keys)]
         words = [t.split() for t in plain]
-        for i, j in word_candidates(plain, max(0.3, o.edit_threshold - 0.35), o.template_share):
+        for i, j in word_candidates(plain, o.edit_threshold - 0.25, 1.0):
             i, j = min(i, j), max(i, j)
             if (i, j) not in found:
-                sim = edit_similarity(words[i], words[j])
+                sim = edit_similarity(words[i], words[j], o.edit_threshold)
                 if sim >= o.edit_threshold:
                     found[(i, j)] = (sim, "edit")
         # the same answer in nearly the same words, to prompts that do not ask otherwise
         answer_words = [keys[k][1].split() for k in range(len(keys))]
         short = np.array([len(w) < o.answer_words for w in answer_words], dtype=bool)
-        for i, j in word_candidates([k[1] for k in keys], max(0.3, o.answer_threshold - 0.35),
-                                    o.template_share, skip=short):
+        for i, j in word_candidates([k[1] for k in keys], o.answer_threshold - 0.25, 1.0,
+                                    skip=short):
             i, j = min(i, j), max(i, j)
             if (i, j) not in found and keys[i][1] != keys[j][1]:
-                sim = edit_similarity(answer_words[i], answer_words[j])
+                sim = edit_similarity(answer_words[i], answer_words[j], o.answer_threshold)
                 if sim >= o.answer_threshold and _related(words[i], words[j]):
                     found[(i, j)] = (sim, "answer")
         kept = []

@@ -14,11 +14,14 @@ answers conflict when one of these holds, tried in this order:
 * **numbers**: the first sentences give different numbers of the same unit ("within 30
   days" / "within 14 days"; years to a "when" question);
 * **entities**: to a who/which/where question, the first sentences name different single
-  entities that the question does not.
+  entities that the question does not;
+* **a changed fact**: the answers are the same text word for word except for a number or a
+  name replaced by another ("Mount Etna in Italy" / "Mount Etna in Colombia").
 
 Everything else (five poems for "write a poem", two correct explanations worded differently,
 a longer and a shorter answer that agree) is not a contradiction.  Creative and open-ended
-requests (write, compose, generate, list, describe…) are never compared beyond short answers.
+requests (a prompt that opens with write, compose, generate, list, describe, suggest…) are
+compared only for an explicit yes/no to a yes/no question and for a changed fact.
 """
 
 from __future__ import annotations
@@ -62,12 +65,19 @@ _WH_ENTITY = re.compile(r"^\s*(?:who|whom|whose|which|where)\b|\bwhat(?:'s| is| 
                         r"name\b", re.I)
 _WHEN = re.compile(r"^\s*(?:when|in what year|what year)\b", re.I)
 #: requests whose answers are meant to differ: never compared beyond short answers
+#: requests whose answers are meant to differ (the prompt opens with the request, after a
+#: polite "please" or "can you"): never compared beyond an explicit yes/no
 _OPEN_ENDED = re.compile(
-    r"\b(?:write|compose|create|generate|draft|invent|imagine|brainstorm|suggest|list|"
-    r"describe|tell me a|give me (?:a|an|some|ideas|examples)|come up with|rewrite|"
-    r"paraphrase|summari[sz]e|translate|continue|story|poem|essay|joke|slogan|example)\b",
-    re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+    r"^\W*(?:(?:please|kindly)\s+|(?:can|could|would|will) you\s+(?:please\s+)?|"
+    r"i (?:want|need|would like) you to\s+|help me\s+)?"
+    r"(?:write|compose|create|generate|draft|invent|imagine|brainstorm|suggest|list|"
+    r"describe|tell me (?:a|an|some)|give me (?:a|an|some|ideas|examples)|come up with|"
+    r"rewrite|rephrase|paraphrase|summari[sz]e|translate|continue|design|make up|name (?:a|an|"
+    r"some|one|two|three|four|five|several)|provide (?:a|an|some)|think of|develop|propose|"
+    r"pick|choose|select|recommend)\b", re.I)
+#: a sentence ends at . ! ? (not after an initial or a common abbreviation) or a line break
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z]\.)(?<!\b(?:Mr|Ms|Dr|St|vs|No)\.)"
+                           r"(?<!\b(?:Mrs|etc|e\.g|i\.e)\.)(?<=[.!?。！？])\s+|\n+")
 _QUANTITY = re.compile(
     r"(?P<cur>[$€£¥])?\s?(?P<num>\d+(?:[.,]\d+)*)\s?(?P<unit>%|[A-Za-z]+)?")
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
@@ -184,6 +194,16 @@ def _same_claim_negated(a: str, b: str) -> bool:
     return len(sa & sb) / len(sa | sb) >= 0.8
 
 
+#: a short lead-in before the question itself ("Quick question: Is …", "Task: Write …")
+_LEAD = re.compile(r"^\W*(?:[\w']+\s+){0,3}[\w']+\s*:\s+(?=\S)")
+
+
+def _question(prompt: str) -> str:
+    """The prompt's first line without a short lead-in: what its kind is read from."""
+    line = prompt.lstrip().split("\n", 1)[0]
+    return _LEAD.sub("", line, count=1)
+
+
 def conflict(prompt_a: str, answer_a: str, prompt_b: str, answer_b: str,
              max_words: int = 3, max_chars: int = 40) -> Conflict | None:
     """How the two answers contradict each other, or None.  The prompts are the same
@@ -192,22 +212,24 @@ def conflict(prompt_a: str, answer_a: str, prompt_b: str, answer_b: str,
     a, b = answer_a.strip(), answer_b.strip()
     if not a or not b:
         return None
+    ask_a, ask_b = _question(prompt_a), _question(prompt_b)
+    open_ended = bool(_OPEN_ENDED.match(ask_a) or _OPEN_ENDED.match(ask_b))
+    yes_no = bool(_YESNO_Q.match(ask_a) and _YESNO_Q.match(ask_b))
     short_a = is_short_answer(a, max_words, max_chars)
     short_b = is_short_answer(b, max_words, max_chars)
     if short_a and short_b:
         la, lb = label(a), label(b)
-        if la and lb and la != lb:
+        if la and lb and la != lb and (not open_ended or yes_no):
             return Conflict("short-answer", f"{a!r} vs {b!r}")
-        return None
-    if _OPEN_ENDED.search(prompt_a) or _OPEN_ENDED.search(prompt_b):
         return None
     if word_count(a) != len(a.split()) or word_count(b) != len(b.split()):
         return None  # scripts without spaces: the cues below are English
-    yes_no = bool(_YESNO_Q.match(prompt_a) and _YESNO_Q.match(prompt_b))
     pa, ea = polarity(a, yes_no)
     pb, eb = polarity(b, yes_no)
-    if pa and pb and pa != pb and (ea or eb) and (yes_no or (ea and eb)):
+    if pa and pb and pa != pb and (ea or eb) and (yes_no or (ea and eb and not open_ended)):
         return Conflict("yes-no", f"one answer says {pa}, the other {pb}")
+    if open_ended:  # answers meant to differ: only one answer with a fact changed conflicts
+        return substituted(a, b)
     fa, fb = first_sentence(a), first_sentence(b)
     if _REFUSAL.match(fa) and _REFUSAL.match(fb):
         return None
@@ -218,14 +240,107 @@ def conflict(prompt_a: str, answer_a: str, prompt_b: str, answer_b: str,
         if not qa[unit] & qb[unit]:
             x, y = sorted(qa[unit])[0], sorted(qb[unit])[0]
             return Conflict("number", _unit_shown(unit, x, y))
-    if _WHEN.match(prompt_a):
+    if _WHEN.match(ask_a):
         ya, yb = set(_YEAR.findall(fa)), set(_YEAR.findall(fb))
         if ya and yb and not ya & yb:
             return Conflict("number", f"{min(ya)} vs {min(yb)}")
-    if _WH_ENTITY.search(prompt_a):
+    if _WH_ENTITY.search(ask_a):
         xa, xb = entities(fa, prompt_a), entities(fb, prompt_b)
         if xa and xb and not _overlap(xa, xb):
             return Conflict("entity", f"{sorted(xa)[0]} vs {sorted(xb)[0]}")
+    return substituted(a, b)
+
+
+#: answers shorter than this (in words and signs) are not read for a changed fact: "Your
+#: number is 7" / "Your number is 3" to "pick a random number" differ by design
+MIN_TOKENS = 12
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|\w+(?:['’]\w+)*|[^\w\s]")
+#: code and tool calls, whose numbers are arguments, not claims: fenced and inline code,
+#: ``name(...)`` calls and JSON objects
+_CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`|\b\w+\([^()\n]*\)|\{[^{}]*\}", re.S)
+_DIGITS = re.compile(r"\d")
+_NAME_TOKEN = re.compile(r"[A-Z][\w'’-]*|of|the|de|da|van|von|and")
+
+
+#: a line of program code: the numbers of code are arguments and indices, not claims
+_CODE_LINE = re.compile(r"^\s*(?:def |class |return\b|import |from \w+ import|for .*:$|"
+                        r"if .*:$|while .*:$|elif |else:|#include|public |private |function |"
+                        r"var |let |const |[}{]|</?[a-zA-Z][\w-]*[\s>/]|.*;\s*$)", re.M)
+#: tokens of a formula around a number: "x^2 - 4x + 4 = 0" holds no claim about 4
+_MATH = frozenset("= ^ * / + < > ≤ ≥ × ÷".split())
+
+
+def _prose(text: str) -> list[str]:
+    for _ in range(3):  # nested calls: innermost first
+        text, n = _CODE.subn(" ", text)
+        if not n:
+            break
+    return _TOKEN.findall(text)
+
+
+def _singular(word: str) -> str:
+    for end in ("'s", "’s", "s"):
+        if word.endswith(end) and len(word) > len(end) + 2:
+            return word[:-len(end)]
+    return word
+
+
+def substituted(a: str, b: str, min_ratio: float = 0.8) -> Conflict | None:
+    """The same answer with a fact changed: the two texts (code and tool calls left out)
+    match word for word (difflib's ratio at least ``min_ratio``) except where a number, or a
+    name of capitalised words, was replaced by another ("Mount Etna in Italy" / "Mount Etna in
+    Colombia"; "2 cups" / "3 cups").  Reworded passages, reordered lists and added words are
+    not a changed fact."""
+    if len(_CODE_LINE.findall(a)) >= 2 or len(_CODE_LINE.findall(b)) >= 2:
+        return None  # program code
+    ta, tb = _prose(a), _prose(b)
+    if min(len(ta), len(tb)) < MIN_TOKENS or \
+            2 * min(len(ta), len(tb)) / (len(ta) + len(tb)) < min_ratio:
+        return None
+    from difflib import SequenceMatcher
+
+    sm = SequenceMatcher(None, ta, tb, autojunk=False)
+    if sm.real_quick_ratio() < min_ratio or sm.quick_ratio() < min_ratio or \
+            sm.ratio() < min_ratio:
+        return None
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op != "replace" or i2 - i1 > 3 or j2 - j1 > 3:
+            continue  # only a word or a short name replaced by another
+        xa, xb = ta[i1:i2], tb[j1:j2]
+        if all(t[0].isdigit() for t in xa) and all(t[0].isdigit() for t in xb) and \
+                set(xa) != set(xb) and _DIGITS.search("".join(xa)):
+            window = ta[max(0, i1 - 3):i2 + 3] + tb[max(0, j1 - 3):j2 + 3]
+            if any(t in _MATH or (len(t) == 1 and t.isalpha() and t not in "aAI")
+                   for t in window):
+                continue  # inside a formula
+            return Conflict("number", f"{' '.join(xa)} vs {' '.join(xb)}")
+        opens = (i1 == 0 or ta[i1 - 1] in ".!?:;") or (j1 == 0 or tb[j1 - 1] in ".!?:;")
+        if (not opens or min(len(xa), len(xb)) >= 2) \
+                and all(_NAME_TOKEN.fullmatch(t) for t in xa + xb) and xa[0][0].isupper() \
+                and xb[0][0].isupper() and not set(xa) & set(xb) \
+                and [_singular(t) for t in xa] != [_singular(t) for t in xb]:
+            return Conflict("entity", f"{' '.join(xa)} vs {' '.join(xb)}")
+    return None
+    from difflib import SequenceMatcher
+
+    sm = SequenceMatcher(None, ta, tb, autojunk=False)
+    if sm.real_quick_ratio() < min_ratio or sm.quick_ratio() < min_ratio or \
+            sm.ratio() < min_ratio:
+        return None
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op != "replace":
+            continue
+        xa, xb = ta[i1:i2], tb[j1:j2]
+        if len(xa) > 6 or len(xb) > 6:
+            continue  # a rewritten passage, not a changed fact
+        na = [t for t in xa if _DIGITS.search(t)]
+        nb = [t for t in xb if _DIGITS.search(t)]
+        if na and nb and set(na) != set(nb):
+            return Conflict("number", f"{' '.join(xa)} vs {' '.join(xb)}")
+        ca = [t for t in xa if t[:1].isupper() and t.casefold() not in b.casefold()]
+        cb = [t for t in xb if t[:1].isupper() and t.casefold() not in a.casefold()]
+        if ca and cb:
+            return Conflict("entity", f"{' '.join(xa)} vs {' '.join(xb)}")
     return None
 
 

@@ -80,3 +80,35 @@ def differing_lines(a: str, b: str) -> tuple[str, str]:
     da = [line for line in la if normalize(line) not in nb]
     db = [line for line in lb if normalize(line) not in na]
     return "\n".join(da) or a, "\n".join(db) or b
+
+
+def tool_context(res) -> list[str]:
+    """Per record, what its tools returned (the text of its tool turns, "" for none): two
+    answers to one question that read different tool results (a stock price today and
+    yesterday) do not contradict each other."""
+    from ...io.record import TOOL
+
+    return res._get(("tool-context",), lambda: [
+        "\n".join(t.text for t in r.turns if t.role == TOOL and t.text) for r in res.records])
+
+
+#: words that do not change what a prompt asks: articles, auxiliaries, pronouns, prepositions
+#: and courtesy ("Quick question: can you tell me …? Please answer.").  Negations and
+#: question words are not among them: "is it safe" and "is it not safe", "what" and "why",
+#: ask different things.
+FILLER = frozenset("""
+a an the is are was were be been being am do does did done can could would will shall should
+may might must have has had i me my mine we us our you your yours it its this that these those
+there here of to in on at for from by with about as into onto than then so just also really
+very please kindly tell quick question questions wondering wonder ask asking answer answers
+reply respond help thanks thank hi hello hey dear sir madam ok okay s t re ve ll d m let know
+give show say explain some any briefly short shortly following below above
+""".split())
+
+
+def content_key(text: str) -> str:
+    """The sorted content words of a prompt (filler and courtesy left out): equal for "Is a
+    strawberry a fruit?" and "Quick question: is a strawberry a fruit? Please answer."; ""
+    when fewer than two content words remain (too little to tell two prompts apart)."""
+    words = sorted(w for w in normalize(text).split() if w not in FILLER)
+    return " ".join(words) if len(words) >= 2 else ""

@@ -4,7 +4,7 @@ from ...rule import DatasetRule
 
 from ._assertions import Conflict, conflict, label, shown
 from ._clusters import quote, where
-from ._prompts import HOW, prompt_groups
+from ._prompts import HOW, prompt_groups, tool_context
 from ...resources.texts import is_short_answer
 
 #: distinct answers of one prompt compared pairwise (a prompt with hundreds of different
@@ -92,7 +92,7 @@ def group_conflict(res, members: list[int], options) -> tuple[int, int, Conflict
     counts), or None.  Shared with duplicate-prompt, which leaves such groups to this rule."""
     records = res.records
     raw = res.texts("response")
-    prompts = res.texts("prompt")
+    prompts = res.embed_texts("prompt")  # the question without the template lines
     norm = res.normalized("response")
     ordered = sorted(members, key=lambda i: (records[i].path, records[i].index))
     # one representative per distinct answer, in order of first appearance; short answers
@@ -109,10 +109,13 @@ def group_conflict(res, members: list[int], options) -> tuple[int, int, Conflict
     if len(firsts) < 2:
         return None
     reps = list(firsts.items())[:MAX_ANSWERS]
+    context = tool_context(res)
     for x in range(1, len(reps)):
         kb, b = reps[x]
         for y in range(x):
             ka, a = reps[y]
+            if context[a] != context[b]:
+                continue  # answers that read different tool results
             clash = conflict(prompts[a], raw[a], prompts[b], raw[b],
                              options.max_words, options.max_chars)
             if clash is not None:

@@ -6,10 +6,14 @@ from ...rule import DatasetRule
 
 from ._assertions import conflict, label, shown
 from ._clusters import quote, where
-from ._prompts import differing_lines, prompt_groups
+from ._prompts import content_key, differing_lines, prompt_groups, tool_context
 from ._semantic import PER_TEXT
 from ._tasks import different_input, different_task
 
+#: the fast (static) model proposes pairs up to this many times the distance the full model
+#: then confirms: measured on paraphrases that only add a lead-in and a closing request, the
+#: static model puts them at 0.80-0.84 where the transformer says 0.96-0.98
+CANDIDATE_SLACK = 3.0
 
 class Contradiction(DatasetRule):
     """Prompts that ask the same thing in other words, with answers that contradict each other.
@@ -23,16 +27,20 @@ class Contradiction(DatasetRule):
     who/which/where question.  Five different poems, or two explanations worded differently,
     are not a contradiction.
 
-    Two kinds of pairs are compared:
+    Three kinds of pairs are compared:
 
-    * **paraphrases**: nearest neighbours in the shared embedding index, closer than
-      ``ratio`` times the dataset's median nearest-neighbour distance;
+    * **paraphrases**: nearest neighbours in the shared embedding index (the fast model),
+      closer than twice ``ratio`` times the dataset's median nearest-neighbour distance;
+    * **the same question in other filler words**: prompts whose content words are the
+      same, one adding courtesy or function words ("Quick question: is a strawberry a
+      fruit? Please answer."); negations and question words count as content;
     * **the same content under another template**: prompts that are equal once the
       template lines shared by many records are removed (an article under "What is the topic
       of the text below?" in one record and under "Which topic is the text above about?" in
       another).
 
-    Pairs are confirmed with the full model on *what differs* between the two prompts (the
+    Paraphrase and template pairs are confirmed with the full model on *what differs*
+    between the two prompts (the
     lines one has and the other lacks; the whole prompts when they are one line each): it must
     be closer than ``ratio`` times the full model's median neighbour distance (estimated on a
     seeded sample of 128 texts).  Under two templates, short answers are also a contradiction
@@ -95,9 +103,12 @@ class Contradiction(DatasetRule):
         removed) and whose answers contradict: pair -> (fast similarity, kind, conflict)."""
         o = self.options
         keys = prompt_groups(res).key
+        context = tool_context(res)
         answers = res.normalized("response")
         raw_p, raw_a = res.texts("prompt"), res.texts("response")
-        limit = 1.0 - o.ratio * nb.median_distance()
+        asks = res.embed_texts("prompt")  # the question without the template lines
+        # the fast model proposes with a looser limit; the full model confirms at ``ratio``
+        limit = 1.0 - CANDIDATE_SLACK * o.ratio * nb.median_distance()
         found: dict[tuple[int, int], tuple[float, str, object]] = {}
         tested: set[tuple[int, int]] = set()
 
@@ -107,15 +118,29 @@ class Contradiction(DatasetRule):
                 return
             tested.add(key)
             if keys[r] == keys[u] or answers[r] == answers[u] or not answers[r] \
-                    or not answers[u]:
-                return  # the same prompt (conflicting-answers), or the same answer
-            if different_task(raw_p[r], raw_p[u]) or (kind == "paraphrase" and different_input(
-                    raw_p[r].split("\n"), raw_p[u].split("\n"))):
+                    or not answers[u] or context[r] != context[u]:
+                return  # the same prompt (conflicting-answers), the same answer, or
+                # answers that read different tool results
+            if different_task(asks[r], asks[u]) or (kind == "paraphrase" and different_input(
+                    asks[r].split("\n"), asks[u].split("\n"))):
                 return
-            clash = conflict(raw_p[r], raw_a[r], raw_p[u], raw_a[u], o.max_words, o.max_chars)
-            if clash is not None:
-                found[key] = (s, kind, clash)
+            clash = conflict(asks[r], raw_a[r], asks[u], raw_a[u], o.max_words, o.max_chars)
+            if clash is None or (clash.kind == "short-answer" and kind == "paraphrase" and
+                                 sorted(answers[r].split()) == sorted(answers[u].split())):
+                return  # the same items in another order: the prompts may ask for other orders
+            found[key] = (s, kind, clash)
 
+        # prompts with the same content words (one adds courtesy or filler): the same
+        # question whatever the embeddings say
+        by_words: dict[str, list[int]] = {}
+        for r, k in enumerate(self._content_keys(res)):
+            if k:
+                by_words.setdefault(k, []).append(r)
+        for recs in by_words.values():
+            mine = recs[:PER_TEXT]
+            for x in range(1, len(mine)):
+                for y in range(x):
+                    consider(mine[y], mine[x], 1.0, "wording")
         for t, recs in enumerate(nb.records):
             mine = recs[:PER_TEXT]
             for x in range(1, len(mine)):  # one masked text: the same content, other templates
@@ -139,30 +164,40 @@ class Contradiction(DatasetRule):
         full = np.einsum("ij,ij->i", a, b) if len(pairs) else np.zeros(0)
         full_limit = 1.0 - self.options.ratio * res.full_scale("prompt")
         shared = self._shared_labels(res)
-        seen: set[tuple[str, str]] = set()
         norm = res.normalized("prompt")
+        # one finding per pair of prompts, naming every record of the pair that conflicts
+        groups: dict[tuple[str, str], list[tuple[int, int, float]]] = {}
         for (i, j), s_full in zip(pairs, full.tolist()):
             fast, kind, clash = candidates[(i, j)]
-            if s_full < full_limit and not (kind == "template" and clash.kind == "short-answer"
-                                            and shared(i, j)):
+            if s_full < full_limit and kind != "wording" and not (
+                    kind == "template" and clash.kind == "short-answer" and shared(i, j)):
                 continue
             key = (min(norm[i], norm[j]), max(norm[i], norm[j]))
-            if key in seen:
-                continue
-            seen.add(key)
-            x, y = sorted((i, j), key=lambda k: (records[k].path, records[k].index))
-            how = ("the same text under another template" if kind == "template" else
-                   f"prompt similarity {s_full:.3f}")
+            groups.setdefault(key, []).append((i, j, s_full))
+        order = lambda k: (records[k].path, records[k].index)  # noqa: E731
+        for members in groups.values():
+            i, j, s_full = members[0]
+            fast, kind, clash = candidates[(i, j)]
+            x, y = sorted((i, j), key=order)
+            others = sorted({r for m in members for r in m[:2]} - {y}, key=order)
+            how = {"template": "the same text under another template",
+                   "wording": "the same question in other filler words"}.get(
+                       kind, f"prompt similarity {s_full:.3f}")
             yield self.finding(
                 records[y],
                 f"contradicts {where(records[x])}: {quote(raw_p[x], 50)} -> "
                 f"{quote(shown(raw_a[x]))} but {quote(raw_p[y], 50)} -> "
                 f"{quote(shown(raw_a[y]))} ({how}; {clash.detail})",
-                related=[records[x].location()],
+                related=[records[r].location() for r in others],
                 data={"prompts": [raw_p[x], raw_p[y]], "answers": [raw_a[x], raw_a[y]],
                       "match": kind, "kind": clash.kind, "detail": clash.detail,
                       "similarity": round(s_full, 4), "fast_similarity": round(fast, 4),
                       "threshold": round(full_limit, 4)})
+
+    @staticmethod
+    def _content_keys(res) -> list[str]:
+        raw = res.texts("prompt")  # template lines included: another template is another ask
+        return res._get(("content-keys",), lambda: [content_key(t) for t in raw])
 
     def _shared_labels(self, res):
         """``shared(i, j)``: the short answers of records i and j each occur among the short

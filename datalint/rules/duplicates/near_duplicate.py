@@ -79,7 +79,6 @@ class NearDuplicate(DatasetRule):
         res = dataset.resources
         records = dataset.records
         prompts, answers = res.normalized("prompt"), res.normalized("response")
-        raw_prompts = res.texts("prompt")
         # compare each distinct (normalised) record once
         first: dict[tuple[str, str], int] = {}
         for i, key in enumerate(zip(prompts, answers)):
@@ -117,7 +116,7 @@ class NearDuplicate(DatasetRule):
                     found[(i, j)] = (sim, "answer")
         kept = []
         for (i, j), (sim, how) in sorted(found.items()):
-            a, b = raw_prompts[rec[i]], raw_prompts[rec[j]]
+            a, b = untemplated[rec[i]], untemplated[rec[j]]
             if different_task(a, b) or different_input(a.split("\n"), b.split("\n")):
                 continue  # alike in wording, but another task (see _tasks.py)
             kept.append((i, j, sim, how))

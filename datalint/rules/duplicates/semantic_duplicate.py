@@ -84,7 +84,7 @@ class SemanticDuplicate(DatasetRule):
         limit = self.options.ratio * scale
         close = (1.0 - score) <= limit
         if self.options.numbers_must_match:
-            raw = res.texts("prompt")
+            raw = res.embed_texts("prompt")  # without the template lines
             for k in np.flatnonzero(close):
                 i, j = pairs[k]
                 if different_task(raw[i], raw[j]) or different_input(

@@ -48,21 +48,28 @@ MIN_CHARS = 2000
 MIN_SHARE = 0.75
 
 
+def _char_script(c: str, memo: dict[str, str | None]) -> str | None:
+    if c not in memo:
+        memo[c] = next((name for name, rx in _FIND.items() if rx.match(c)), None)
+    return memo[c]
+
+
 def vocabulary_scripts(vocab: Iterable[str]) -> frozenset[str]:
     """The scripts a tokenizer vocabulary holds (see the module docstring)."""
     pieces = dict.fromkeys(SCRIPTS, 0)
     chars = dict.fromkeys(SCRIPTS, 0)
+    memo: dict[str, str | None] = {}
     for token in vocab:
         t = token.lstrip("#").lstrip("\u2581").lstrip("\u0120")  # ##, sentencepiece, BPE marks
         if not t:
             continue
-        for name, rx in _FIND.items():
-            if rx.match(t[0]):
-                if len(t) >= 2 and all(rx.match(c) for c in t):
-                    pieces[name] += 1
-                elif len(t) == 1:
-                    chars[name] += 1
-                break
+        name = _char_script(t[0], memo)
+        if name is None:
+            continue
+        if len(t) == 1:
+            chars[name] += 1
+        elif all(_char_script(c, memo) == name for c in t):
+            pieces[name] += 1
     return frozenset(n for n in SCRIPTS if pieces[n] >= MIN_PIECES or chars[n] >= MIN_CHARS)
 
 

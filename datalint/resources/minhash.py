@@ -62,7 +62,19 @@ def shingle_hashes(text: str, n: int, words_cache: dict[str, int] | None = None)
         acc = np.zeros(len(ids) - k + 1, dtype=np.uint64)
         for j in range(k):
             acc = acc + ids[j:len(ids) - k + 1 + j] * _POS[j % len(_POS)]
-    return np.unique(_mix(acc ^ np.uint64(k)))
+    return _sorted_unique(_mix(acc ^ np.uint64(k)))
+
+
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique`` for the small arrays of one text: a sort and a comparison (NumPy 2's
+    hash-based unique costs about 30 µs a call on a few hundred values, 3x the sort)."""
+    a = np.sort(a)
+    if len(a) < 2:
+        return a
+    keep = np.empty(len(a), dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
 
 
 @dataclass
@@ -159,7 +171,7 @@ def lsh_pairs(sig: np.ndarray, bands: int, skip: np.ndarray | None = None) -> np
         for start, size in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist()):
             members = np.sort(live[order[start:start + size]])
             if size <= 200:
-                x, y = np.triu_indices(size, 1)
+                x, y = _triu(size)
                 left.append(members[x])
                 right.append(members[y])
             else:
@@ -167,8 +179,18 @@ def lsh_pairs(sig: np.ndarray, bands: int, skip: np.ndarray | None = None) -> np
                 right.append(members[1:])
     if not left:
         return np.zeros((0, 2), dtype=np.int64)
-    code = np.unique(np.concatenate(left).astype(np.int64) * n + np.concatenate(right))
+    code = _sorted_unique(np.concatenate(left).astype(np.int64) * n + np.concatenate(right))
     return np.stack([code // n, code % n], axis=1)
+
+
+_TRIU: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _triu(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (x < y) of a bucket of ``size`` texts, kept per size."""
+    if size not in _TRIU:
+        _TRIU[size] = np.triu_indices(size, 1)
+    return _TRIU[size]
 
 
 def bands_for(threshold: float, num_perm: int) -> int:
@@ -228,7 +250,7 @@ def edit_similarity(a: list[str], b: list[str], at_least: float = 0.0) -> float:
 
 
 def word_candidates(texts: list[str], threshold: float, template_share: float = 0.05,
-                    num_perm: int = 64, skip: np.ndarray | None = None
+                    num_perm: int = 32, skip: np.ndarray | None = None
                     ) -> set[tuple[int, int]]:
     """Pairs of texts whose (template-masked) word sets are likely to overlap by at least
     ``threshold`` (Jaccard), from MinHash LSH over single words: the candidates for a

@@ -21,6 +21,7 @@ _MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u067
 #: C#, x+y are other words than C and xy)
 _PUNCT_WS = re.compile(rf"(?:[^\w+#{_MARKS}]|_|(?<![\w+#])[+#])+")
 _WORD = re.compile(rf"[\w{_MARKS}]")
+_ASCII_PUNCT_WS = re.compile(r"[\W_]+")
 #: scripts written without spaces between words: each Han or kana character counts as a word
 #: (a Chinese word is 1-2 characters), each run of up to four Thai, Lao, Khmer or Myanmar
 #: letters as one
@@ -40,6 +41,11 @@ def response_text(rec: Record) -> str:
 
 def normalize(text: str) -> str:
     """Case, whitespace, punctuation and Unicode folding: "Hello,  World!" -> "hello world"."""
+    if text.isascii():  # most text: no Unicode forms or combining marks to care about
+        text = text.lower()
+        if "+" not in text and "#" not in text:
+            return _ASCII_PUNCT_WS.sub(" ", text).strip()
+        return _PUNCT_WS.sub(" ", text).strip()
     text = unicodedata.normalize("NFKC", text).casefold()
     return _PUNCT_WS.sub(" ", text).strip()
 

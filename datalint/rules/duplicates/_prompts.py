@@ -107,8 +107,9 @@ give show say explain some any briefly short shortly following below above
 
 
 def content_key(text: str) -> str:
-    """The sorted content words of a prompt (filler and courtesy left out): equal for "Is a
-    strawberry a fruit?" and "Quick question: is a strawberry a fruit? Please answer."; ""
-    when fewer than two content words remain (too little to tell two prompts apart)."""
-    words = sorted(w for w in normalize(text).split() if w not in FILLER)
+    """The sorted content words of a normalised prompt (filler and courtesy left out): equal
+    for "Is a strawberry a fruit?" and "Quick question: is a strawberry a fruit? Please
+    answer."; "" when fewer than two content words remain (too little to tell two prompts
+    apart)."""
+    words = sorted(w for w in text.split() if w not in FILLER)
     return " ".join(words) if len(words) >= 2 else ""

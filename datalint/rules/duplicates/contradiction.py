@@ -196,8 +196,8 @@ class Contradiction(DatasetRule):
 
     @staticmethod
     def _content_keys(res) -> list[str]:
-        raw = res.texts("prompt")  # template lines included: another template is another ask
-        return res._get(("content-keys",), lambda: [content_key(t) for t in raw])
+        norm = res.normalized("prompt")  # template lines in: another template, another ask
+        return res._get(("content-keys",), lambda: [content_key(t) for t in norm])
 
     def _shared_labels(self, res):
         """``shared(i, j)``: the short answers of records i and j each occur among the short

@@ -675,10 +675,12 @@ def sub_entities(text: str, mapping: dict[str, str]) -> str:
     return text
 
 
-def other_entity(name: str, rng: random.Random, avoid: set[str]) -> str:
+def other_entity(name: str, rng: random.Random, avoid: set[str]) -> str | None:
+    """Another name of the same kind, or None when the list has none left (a record naming
+    every month, say)."""
     kind = ENTITY_KIND[name]
     choices = [n for n in ENTITIES[kind] if n != name and n not in avoid]
-    return rng.choice(choices)
+    return rng.choice(choices) if choices else None
 
 
 def swap_words(text: str, x: str, y: str) -> str:
@@ -894,6 +896,8 @@ def make_long_entity(ctx, rng, n, used):
         if names:
             name = names[0]
             new_name = other_entity(name, rng, present)
+            if new_name is None:
+                return None
             new = sub_entities(answer, {name: new_name})
         else:
             spans = capitalised_names(answer, prompt)
@@ -1024,7 +1028,10 @@ def make_other_entities(ctx, rng, n, used):
         present = {m.group(0) for t in texts for m in entities(t)}
         mapping: dict[str, str] = {}
         for name in sorted(present):
-            mapping[name] = other_entity(name, rng, present | set(mapping.values()))
+            other = other_entity(name, rng, present | set(mapping.values()))
+            if other is None:
+                return None
+            mapping[name] = other
         c, a, p = (sub_entities(t, mapping) for t in texts)
         return Draft("other-entities", i, ctx.make(i, c, a, p),
                      note=", ".join(f"{k} -> {v}" for k, v in mapping.items()))

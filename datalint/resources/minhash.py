@@ -57,6 +57,8 @@ def shingle_hashes(text: str, n: int, words_cache: dict[str, int] | None = None)
             if w not in cache:
                 cache[w] = _word_hash(w)
         ids = np.array([cache[w] for w in words], dtype=np.uint64)
+    if n == 1:  # single words: a word's blake2b hash is the shingle hash
+        return _sorted_unique(ids)
     k = min(n, len(ids))
     with np.errstate(over="ignore"):
         acc = np.zeros(len(ids) - k + 1, dtype=np.uint64)
@@ -273,8 +275,20 @@ def word_candidates(texts: list[str], threshold: float, template_share: float = 
     return {(int(i), int(j)) for i, j in arr[est >= threshold]}
 
 
-def union_find_clusters(n: int, pairs) -> list[list[int]]:
+def union_find_clusters(n: int, pairs, labels=None) -> list[list[int]]:
+    """Connected components of ``pairs`` (i, j, ...), each of two or more members.
+
+    ``labels(i)``, when given, is the set of what must agree inside a cluster (the names and
+    numbers of a record's prompt): two clusters merge only when one's labels hold the
+    other's, so a chain of close pairs ("trained by OpenAI" - "who trained you?" - "trained
+    by Google") never joins records that ask about different things."""
     parent = list(range(n))
+    held: dict[int, frozenset] = {}
+
+    def label(x: int) -> frozenset:  # computed for the members of some pair only
+        if x not in held:
+            held[x] = frozenset(labels(x))
+        return held[x]
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -284,8 +298,16 @@ def union_find_clusters(n: int, pairs) -> list[list[int]]:
 
     for i, j, *_ in pairs:
         ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
+        if ri == rj:
+            continue
+        if labels is not None:
+            a, b = label(ri), label(rj)
+            if not (a <= b or b <= a):
+                continue
+        lo, hi = min(ri, rj), max(ri, rj)
+        parent[hi] = lo
+        if labels is not None:
+            held[lo] = a | b
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)

@@ -126,3 +126,9 @@ def different_input(lines_a: list[str], lines_b: list[str]) -> bool:
     if not rest_a or not rest_b:
         return False  # one prompt only adds or drops a line: a sentence-added copy
     return len(rest_a & rest_b) / len(rest_a | rest_b) < 0.5
+
+
+def labels(text: str) -> frozenset[str]:
+    """What must agree between the prompts of one duplicate cluster: the names, quoted
+    strings and numbers a prompt carries (see ``union_find_clusters``)."""
+    return names(text) | numbers(text) | number_words(text)

@@ -5,7 +5,7 @@ import numpy as np
 from ...rule import DatasetRule
 
 from ._clusters import cluster_finding
-from ._tasks import different_input, different_task
+from ._tasks import different_input, different_task, labels
 
 
 class NearDuplicate(DatasetRule):
@@ -19,7 +19,7 @@ class NearDuplicate(DatasetRule):
       sentences, a sentence added;
     * **word by word** (difflib's ratio of the word sequences at or above
       ``edit-threshold``): a few words changed, added or removed, which breaks the 3-grams of
-      a short record around every edit;
+      a short record around every edit (the prompts sharing a third of their content words);
     * **the answer word by word** (at or above ``answer-threshold``, answers of at least
       ``answer-words`` words): the same answer in nearly the same words under a reworded
       prompt (the prompts sharing a third of their words).
@@ -102,7 +102,7 @@ class NearDuplicate(DatasetRule):
             i, j = min(i, j), max(i, j)
             if (i, j) not in found:
                 sim = edit_similarity(words[i], words[j], o.edit_threshold)
-                if sim >= o.edit_threshold:
+                if sim >= o.edit_threshold and _related(words[i], words[j]):
                     found[(i, j)] = (sim, "edit")
         # the same answer in nearly the same words, to prompts that do not ask otherwise
         answer_words = [keys[k][1].split() for k in range(len(keys))]
@@ -128,7 +128,9 @@ class NearDuplicate(DatasetRule):
         for i, j, _, how in kept:
             how_of.setdefault(i, set()).add(how)
             how_of.setdefault(j, set()).add(how)
-        for group in union_find_clusters(len(keys), [(i, j) for i, j, _, _ in kept]):
+        # a chain of close pairs must not join prompts about different names or numbers
+        marks = lambda k: labels(untemplated[rec[k]])  # noqa: E731
+        for group in union_find_clusters(len(keys), [(i, j) for i, j, _, _ in kept], marks):
             members = [rec[k] for k in group]
             top = max(best[k] for k in group)
             kinds = sorted(set().union(*(how_of[k] for k in group)))
@@ -140,14 +142,19 @@ class NearDuplicate(DatasetRule):
 
 
 def _related(a: list[str], b: list[str]) -> bool:
-    """The prompts (the words before " || ") share a third of their words: a copied answer
-    under a reworded prompt, not one canned answer to different questions (duplicate-response
-    and canned-responses report those)."""
-    pa, pb = set(a[:a.index("||")]), set(b[:b.index("||")])
+    """The prompts (the words before " || ") share a third of their content words (filler and
+    courtesy left out): a copy under a reworded prompt, not one canned answer to different
+    questions ("Are you ChatGPT?" / "Are you curie?": duplicate-response reports those)."""
+    from ._prompts import FILLER
+
+    pa = {w for w in a[:a.index("||")] if w not in FILLER}
+    pb = {w for w in b[:b.index("||")] if w not in FILLER}
+    if not pa and not pb:
+        return True  # no prompt (plain text): the answers decide
     return bool(pa and pb) and len(pa & pb) / len(pa | pb) >= RELATED
 
 
-#: share of prompt words two records with a copied answer must share
+#: share of prompt content words two near-copies must share
 RELATED = 0.3
 
 _WHY = {"shingles": "word-shingle Jaccard", "edit": "word-by-word similarity",

@@ -6,7 +6,7 @@ from ...rule import DatasetRule
 
 from ._clusters import cluster_finding
 from ._semantic import candidate_pairs, median_nn_distance, role_similarity
-from ._tasks import different_input, different_task
+from ._tasks import different_input, different_task, labels
 
 
 class SemanticDuplicate(DatasetRule):
@@ -100,7 +100,12 @@ class SemanticDuplicate(DatasetRule):
             best[j] = max(best.get(j, -1.0), s)
         local = {r: k for k, r in enumerate(sorted(best))}
         inverse = sorted(best)
-        groups = union_find_clusters(len(local), [(local[i], local[j]) for i, j in chosen.tolist()])
+        # a chain of close pairs must not join prompts about different names or numbers
+        masked = res.embed_texts("prompt")
+        marks = (lambda k: labels(masked[inverse[k]])) if self.options.numbers_must_match \
+            else None
+        groups = union_find_clusters(
+            len(local), [(local[i], local[j]) for i, j in chosen.tolist()], marks)
         threshold = 1.0 - limit
         for group in groups:
             members = [inverse[k] for k in group]

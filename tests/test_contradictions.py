@@ -284,3 +284,90 @@ def test_texts_the_model_does_not_cover_are_left_out_and_counted(tmp_path):
     assert rep.findings == []
     assert any(n.startswith("3 prompt texts were left out of the semantic checks (3 in Han "
                             "script)") for n in rep.notes)
+
+
+# -- a changed fact, filler words, tool results, clusters ---------------------------------------
+from datalint.resources.minhash import edit_similarity, union_find_clusters  # noqa: E402
+from datalint.rules.duplicates._assertions import substituted  # noqa: E402
+from datalint.rules.duplicates._prompts import content_key  # noqa: E402
+from datalint.resources.texts import normalize as _n  # noqa: E402
+
+VOLCANOES = ("The three most active volcanoes in the world are Mount Etna in {}, Kilauea in "
+             "Hawaii and Mount Merapi in Indonesia.")
+
+
+@pytest.mark.parametrize("a, b, kind", [
+    (VOLCANOES.format("Italy"), VOLCANOES.format("Colombia"), "entity"),
+    ("George Orwell (1903-1950) was an English novelist, essayist and critic of his time.",
+     "George Orwell (1903-1942) was an English novelist, essayist and critic of his time.",
+     "number"),
+    ("Mix 2 cups of flour with one egg and a pinch of salt, then bake it for twenty minutes.",
+     "Mix 3 cups of flour with one egg and a pinch of salt, then bake it for twenty minutes.",
+     "number"),
+])
+def test_a_changed_fact_in_an_otherwise_identical_answer(a, b, kind):
+    found = substituted(a, b)
+    assert found is not None and found.kind == kind
+
+
+@pytest.mark.parametrize("a, b", [
+    # formatting, reordering and code are not a changed fact
+    ("There are python('60*60*24') seconds in a day, which is a lot of seconds really.",
+     "There are python('24*60*60') seconds in a day, which is a lot of seconds really."),
+    ("The current time in Tokyo, Japan is shown below for you right now, as asked here.",
+     "The current time in Tokyo is shown below for you right now, as asked here today."),
+    ("def fib(n):\n    if n == 0:\n        return 0\n    return fib(n - 1) + fib(n - 2)\n",
+     "def fib(n):\n    if n == 1:\n        return 0\n    return fib(n - 1) + fib(n - 2)\n"),
+    ("The solutions of the equation x^2 - 4x + 4 = 0 are found by factoring it fully here.",
+     "The solutions of the equation x^2 - 2x + 4 = 0 are found by factoring it fully here."),
+    ("Here's the text content from the Wikipedia homepage, fetched for you just now.",
+     "To get all the text content from the Wikipedia homepage, fetched for you just now."),
+    ("The winner of the Oscar for Best Picture in that year was announced in the spring.",
+     "The winner of the Oscars for Best Picture in that year was announced in the spring."),
+    ("Your number is 7.", "Your number is 3."),  # too short to read
+])
+def test_look_alikes_of_a_changed_fact(a, b):
+    assert substituted(a, b) is None
+
+
+def test_content_key_ignores_filler_and_courtesy_only():
+    base = content_key(_n("Is a strawberry a fruit?"))
+    assert content_key(_n("Quick question: is a strawberry a fruit? Please answer.")) == base
+    assert content_key(_n("Is a strawberry not a fruit?")) != base
+    assert content_key(_n("Why is a strawberry a fruit?")) != base
+    assert content_key(_n("Is it?")) == ""  # too little to compare
+
+
+def test_edit_similarity_bounds_do_not_change_the_ratio():
+    a = "the cat sat on the mat and looked at the door".split()
+    b = "the cat sat on a mat and looked at the door".split()
+    assert edit_similarity(a, b) == edit_similarity(a, b, 0.5) > 0.85
+    assert edit_similarity(a, ["x"] * 40, 0.85) == 0.0
+
+
+def test_clusters_do_not_chain_different_labels():
+    pairs = [(0, 1), (1, 2), (2, 3)]
+    names = [{"OpenAI"}, set(), {"Google"}, {"Google"}]
+    assert union_find_clusters(4, pairs) == [[0, 1, 2, 3]]
+    assert union_find_clusters(4, pairs, lambda k: names[k]) == [[0, 1], [2, 3]]
+
+
+def test_answers_that_read_different_tool_results_do_not_conflict(tmp_path):
+    def conv(price):
+        return {"messages": [
+            {"role": "user", "content": "What is the current stock price of Apple?"},
+            {"role": "assistant", "content": "Let me check that for you right now."},
+            {"role": "tool", "content": f'{{"price": {price}}}'},
+            {"role": "assistant", "content": f"The current stock price of Apple is ${price} "
+                                             "per share on the market today, as of now."}]}
+    data = diverse(10)
+    rep = lint(tmp_path, data[:5] + [conv(150.75)] + data[5:] + [conv(145.86)],
+               ["conflicting-answers"])
+    assert rep.findings == []
+    rep = lint(tmp_path, [{"prompt": "How long is the warranty?", "completion":
+                           "The warranty on every device we sell lasts for 2 years from the "
+                           "day of purchase."},
+                          {"prompt": "How long is the warranty?", "completion":
+                           "The warranty on every device we sell lasts for 3 years from the "
+                           "day of purchase."}] + diverse(5), ["conflicting-answers"])
+    assert [f.data["kind"] for f in rep.findings] == ["number"]

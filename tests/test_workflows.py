@@ -361,3 +361,28 @@ def test_the_baseline_file_is_not_linted_as_data(tmp_path):
     r = invoke("check", data, bl, *CHEAP, "--isolated", "--baseline", bl)
     assert r.exit_code == 0, r.output
     assert "1 finding hidden by the baseline." in r.output
+
+
+def test_clean_keeps_hard_negatives_and_drops_a_near_copy(tmp_path):
+    ask = ("Write a Python function that converts a temperature given in {} to {}, rounds the "
+           "result to one decimal place and prints a short message with the value.")
+    done = ("Here is a function that converts {} to {}, rounds the result to one decimal "
+            "place and prints a short message with the converted value for the user.")
+    f_to_c = chat(ask.format("Fahrenheit", "Celsius"), done.format("Fahrenheit", "Celsius"))
+    c_to_f = chat(ask.format("Celsius", "Fahrenheit"), done.format("Celsius", "Fahrenheit"))
+    rank = ("Rank the following countries from the largest to the smallest by their total "
+            "population in the latest census: {}.")
+    said = "From the largest to the smallest by total population in the latest census: {}."
+    by_a = chat(rank.format("China, India, Brazil"), said.format("India, China, Brazil"))
+    by_b = chat(rank.format("Qatar, Norway, Chile"), said.format("Chile, Norway, Qatar"))
+    gears = ("Describe how the gears of a bicycle let a rider climb steep hills without "
+             "getting tired {} quickly.")
+    answer = ("A chain links the front chainring to a set of rear cogs, and a larger rear cog "
+              "trades speed for pedalling force, so steep hills need less effort.")
+    near_a, near_b = chat(gears.format("too"), answer), chat(gears.format("so"), answer)
+    inp = write_jsonl(tmp_path / "in.jsonl", [f_to_c, c_to_f, by_a, by_b, near_a, near_b])
+    r = invoke("clean", inp, "-o", tmp_path / "out.jsonl", "--select", "D005", "--isolated",
+               "--drop-level", "warning")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "out.jsonl").read_bytes() == jsonl_bytes(f_to_c, c_to_f, by_a, by_b,
+                                                                near_a)

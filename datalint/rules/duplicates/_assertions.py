@@ -11,8 +11,9 @@ answers conflict when one of these holds, tried in this order:
   the other's first sentence asserts the opposite without hedging;
 * **negation of the same claim**: the first sentences are the same claim, one negated ("The
   API is rate limited." / "The API is not rate limited.");
-* **numbers**: the first sentences give different numbers of the same unit ("within 30
-  days" / "within 14 days"; years to a "when" question);
+* **numbers**: the first sentences, about the same thing (a third of their content words in
+  common), give different numbers of the same unit ("within 30 days" / "within 14 days");
+  or different years to a "when" question;
 * **entities**: to a who/which/where question, the first sentences name different single
   entities that the question does not;
 * **a changed fact**: the answers are the same text word for word except for a number or a
@@ -166,17 +167,13 @@ def entities(sentence: str, prompt: str) -> frozenset[str]:
             if not words:
                 continue
             name = " ".join(words)
-        if m.start() == 0 and len(words) == 1 and name.casefold() in _COMMON_STARTS:
-            continue
+        at_start = m.start() == 0 or sentence[:m.start()].rstrip()[-1:] in ".!?:;"
+        if at_start and len(words) == 1:
+            continue  # one capitalised word opening a sentence: a name or just its first word
         if name.casefold() not in p:
             found.add(name)
     return frozenset(found)
 
-
-#: capitalised only because they open a sentence
-_COMMON_STARTS = frozenset("yes no sure well however although because since while after "
-                           "before during unfortunately fortunately generally usually "
-                           "basically actually currently today single multiple".split())
 
 
 def _same_claim_negated(a: str, b: str) -> bool:
@@ -236,7 +233,7 @@ def conflict(prompt_a: str, answer_a: str, prompt_b: str, answer_b: str,
     if _same_claim_negated(fa, fb):
         return Conflict("negation", "the same claim, negated in one answer")
     qa, qb = quantities(fa), quantities(fb)
-    for unit in qa.keys() & qb.keys():
+    for unit in (qa.keys() & qb.keys()) if _same_topic(fa, fb) else ():
         if not qa[unit] & qb[unit]:
             x, y = sorted(qa[unit])[0], sorted(qb[unit])[0]
             return Conflict("number", _unit_shown(unit, x, y))
@@ -342,6 +339,21 @@ def substituted(a: str, b: str, min_ratio: float = 0.8) -> Conflict | None:
         if ca and cb:
             return Conflict("entity", f"{' '.join(xa)} vs {' '.join(xb)}")
     return None
+
+
+def _topic_words(sentence: str) -> set[str]:
+    from ._prompts import FILLER
+
+    return {_singular(w) for w in normalize(sentence).split()
+            if w not in FILLER and not w[0].isdigit()}
+
+
+def _same_topic(a: str, b: str) -> bool:
+    """Two first sentences about the same thing: a third of their content words (numbers
+    left out, plurals folded) in common ("You can get a refund within 30 days" / "Refunds
+    are accepted within 14 days")."""
+    wa, wb = _topic_words(a), _topic_words(b)
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.3
 
 
 def _overlap(xa: frozenset[str], xb: frozenset[str]) -> bool:

@@ -17,10 +17,10 @@ from ._tasks import different_input, different_task
 #: water" 0.875, "a fruit" / "a vegetable" 0.84) and paraphrases at 0.93-0.97 ("at what
 #: temperature does water boil" 0.935)
 DEFAULT_BAND = (0.90, 0.93)
-#: the fast (static) model proposes pairs up to this many times the distance the full model
-#: then confirms: measured on paraphrases that only add a lead-in and a closing request, the
-#: static model puts them at 0.80-0.84 where the transformer says 0.96-0.98
-CANDIDATE_SLACK = 3.0
+#: with the default model, the fast (static) model proposes every pair at least this close:
+#: it puts paraphrases the transformer scores 0.94-0.96 at 0.90-0.91 ("Is the Great Wall of
+#: China visible from space?" / "Can you see the Great Wall of China from space?" 0.913)
+FAST_CAP = 0.90
 
 class Contradiction(DatasetRule):
     """Prompts that ask the same thing in other words, with answers that contradict each other.
@@ -37,7 +37,7 @@ class Contradiction(DatasetRule):
     Three kinds of pairs are compared:
 
     * **paraphrases**: nearest neighbours in the shared embedding index (the fast model),
-      closer than twice ``ratio`` times the dataset's median nearest-neighbour distance;
+      closer than ``ratio`` times the dataset's median nearest-neighbour distance;
     * **the same question in other filler words**: prompts whose content words are the
       same, one adding courtesy or function words ("Quick question: is a strawberry a
       fruit? Please answer."); negations and question words count as content;
@@ -116,8 +116,9 @@ class Contradiction(DatasetRule):
         answers = res.normalized("response")
         raw_p, raw_a = res.texts("prompt"), res.texts("response")
         asks = res.embed_texts("prompt")  # the question without the template lines
-        # the fast model proposes with a looser limit; the full model confirms at ``ratio``
-        limit = 1.0 - CANDIDATE_SLACK * o.ratio * nb.median_distance()
+        limit = 1.0 - o.ratio * nb.median_distance()  # the fast model proposes
+        if res.settings.model is None and res.settings.encoders is None:
+            limit = min(limit, FAST_CAP)
         found: dict[tuple[int, int], tuple[float, str, object]] = {}
         tested: set[tuple[int, int]] = set()
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ...resources.texts import is_short_answer, normalize, word_count
 
@@ -98,6 +99,7 @@ class Conflict:
     detail: str  # what differs, in words
 
 
+@lru_cache(maxsize=65536)
 def first_sentence(text: str) -> str:
     """The answer's first sentence, after a courtesy opener ("Great question! ...")."""
     t = text.strip()
@@ -134,6 +136,7 @@ def polarity(text: str, yes_no_question: bool) -> tuple[str | None, bool]:
     return ("no" if _NEGATION.search(_IDIOM.sub(" ", first)) else "yes"), False
 
 
+@lru_cache(maxsize=65536)
 def quantities(sentence: str) -> dict[str, frozenset[str]]:
     """Numbers by unit in one sentence: {"day": {"30"}, "$": {"12"}} (units singular)."""
     out: dict[str, set[str]] = {}
@@ -176,18 +179,21 @@ def entities(sentence: str, prompt: str) -> frozenset[str]:
 
 
 
+_AUX = frozenset("do does did is are was were any a an the have has".split())
+
+
+@lru_cache(maxsize=65536)
+def _claim(sentence: str) -> tuple[bool, frozenset[str]]:
+    """Whether a sentence is negated, and its words without the negation and auxiliaries."""
+    words = [w for w in normalize(_NEGATION.sub(" ", sentence)).split() if w not in _AUX]
+    return bool(_NEGATION.search(sentence)), frozenset(words) if len(words) >= 3 else frozenset()
+
+
 def _same_claim_negated(a: str, b: str) -> bool:
     """The two sentences say the same thing, one of them negated."""
-    na, nb = bool(_NEGATION.search(a)), bool(_NEGATION.search(b))
-    if na == nb:
+    (na, sa), (nb, sb) = _claim(a), _claim(b)
+    if na == nb or not sa or not sb:
         return False
-    strip = lambda s: [w for w in normalize(_NEGATION.sub(" ", s)).split()  # noqa: E731
-                       if w not in ("do", "does", "did", "is", "are", "was", "were", "any", "a",
-                                    "an", "the", "have", "has")]
-    wa, wb = strip(a), strip(b)
-    if len(wa) < 3 or len(wb) < 3:
-        return False
-    sa, sb = set(wa), set(wb)
     return len(sa & sb) / len(sa | sb) >= 0.8
 
 
@@ -233,7 +239,8 @@ def conflict(prompt_a: str, answer_a: str, prompt_b: str, answer_b: str,
     if _same_claim_negated(fa, fb):
         return Conflict("negation", "the same claim, negated in one answer")
     qa, qb = quantities(fa), quantities(fb)
-    for unit in (qa.keys() & qb.keys()) if _same_topic(fa, fb) else ():
+    units = qa.keys() & qb.keys()
+    for unit in units if units and _same_topic(fa, fb) else ():
         if not qa[unit] & qb[unit]:
             x, y = sorted(qa[unit])[0], sorted(qb[unit])[0]
             return Conflict("number", _unit_shown(unit, x, y))
@@ -267,12 +274,18 @@ _CODE_LINE = re.compile(r"^\s*(?:def |class |return\b|import |from \w+ import|fo
 _MATH = frozenset("= ^ * / + < > ≤ ≥ × ÷".split())
 
 
-def _prose(text: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _prose(text: str) -> tuple[str, ...]:
     for _ in range(3):  # nested calls: innermost first
         text, n = _CODE.subn(" ", text)
         if not n:
             break
-    return _TOKEN.findall(text)
+    return tuple(_TOKEN.findall(text))
+
+
+@lru_cache(maxsize=65536)
+def _is_code(text: str) -> bool:
+    return len(_CODE_LINE.findall(text)) >= 2
 
 
 def _singular(word: str) -> str:
@@ -288,7 +301,7 @@ def substituted(a: str, b: str, min_ratio: float = 0.8) -> Conflict | None:
     name of capitalised words, was replaced by another ("Mount Etna in Italy" / "Mount Etna in
     Colombia"; "2 cups" / "3 cups").  Reworded passages, reordered lists and added words are
     not a changed fact."""
-    if len(_CODE_LINE.findall(a)) >= 2 or len(_CODE_LINE.findall(b)) >= 2:
+    if _is_code(a) or _is_code(b):
         return None  # program code
     ta, tb = _prose(a), _prose(b)
     if min(len(ta), len(tb)) < MIN_TOKENS or \
@@ -341,11 +354,12 @@ def substituted(a: str, b: str, min_ratio: float = 0.8) -> Conflict | None:
     return None
 
 
-def _topic_words(sentence: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def _topic_words(sentence: str) -> frozenset[str]:
     from ._prompts import FILLER
 
-    return {_singular(w) for w in normalize(sentence).split()
-            if w not in FILLER and not w[0].isdigit()}
+    return frozenset(_singular(w) for w in normalize(sentence).split()
+                     if w not in FILLER and not w[0].isdigit())
 
 
 def _same_topic(a: str, b: str) -> bool:

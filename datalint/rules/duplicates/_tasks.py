@@ -20,6 +20,7 @@ when its prompts differ in one of these:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 #: numbers in words ("one" and "first" are left out: "one of", "at first" count nothing)
@@ -38,11 +39,13 @@ _COMMON = frozenset(
     "Question Text Sentence Paragraph Article Instruction Example Task Note True False".split())
 
 
+@lru_cache(maxsize=65536)
 def numbers(text: str) -> frozenset[str]:
     """The numbers of ``text`` written in digits."""
     return frozenset(n.replace(",", "") for n in _NUMBER.findall(text))
 
 
+@lru_cache(maxsize=65536)
 def number_words(text: str) -> frozenset[str]:
     """The numbers of ``text`` written in words ("three", "second")."""
     return frozenset(w for w in _WORD.findall(text.casefold()) if w in _NUMBER_WORDS)
@@ -51,6 +54,7 @@ def number_words(text: str) -> frozenset[str]:
 _QUOTED = re.compile(r"""(?<![\w'])(['"“‘`])([^'"“”‘’`\n]{1,40})(?:['"”’`])(?!\w)""")
 
 
+@lru_cache(maxsize=65536)
 def names(text: str) -> frozenset[str]:
     """Capitalised words that are not sentence-initial and not common words, and quoted
     strings ("the command 'ls'")."""
@@ -68,8 +72,9 @@ def names(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
+@lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.casefold()))
 
 
 def swapped(a: str, b: str) -> bool:

@@ -116,9 +116,12 @@ class Contradiction(DatasetRule):
         answers = res.normalized("response")
         raw_p, raw_a = res.texts("prompt"), res.texts("response")
         asks = res.embed_texts("prompt")  # the question without the template lines
-        limit = 1.0 - o.ratio * nb.median_distance()  # the fast model proposes
+        relative = limit = 1.0 - o.ratio * nb.median_distance()  # the fast model proposes
         if res.settings.model is None and res.settings.encoders is None:
             limit = min(limit, FAST_CAP)
+        # a pair only the cap lets in must share words too: the static model sees two word
+        # salads of one vocabulary as alike
+        content = [frozenset(k.split()) for k in self._content_keys(res)]
         found: dict[tuple[int, int], tuple[float, str, object]] = {}
         tested: set[tuple[int, int]] = set()
 
@@ -161,6 +164,8 @@ class Contradiction(DatasetRule):
                     break
                 for r in mine:
                     for u in nb.records[q][:PER_TEXT]:
+                        if s < relative and not _share_words(content[r], content[u]):
+                            continue
                         consider(r, u, float(s), "paraphrase")
         return found
 
@@ -240,3 +245,7 @@ class Contradiction(DatasetRule):
             return li in labels.get(pj, ()) and lj in labels.get(pi, ())
         return shared
 
+
+def _share_words(a: frozenset, b: frozenset) -> bool:
+    """Half of the content words of the shorter prompt in the other one."""
+    return bool(a and b) and len(a & b) >= 0.5 * min(len(a), len(b))

@@ -98,21 +98,21 @@ class NearDuplicate(DatasetRule):
         plain = [f"{p if untemplated[r] == raw[r] else normalize(untemplated[r])} || {a}"
                  for r, (p, a) in zip(rec, keys)]
         words = [t.split() for t in plain]
-        for i, j in word_candidates(plain, o.edit_threshold - 0.25, 1.0):
-            i, j = min(i, j), max(i, j)
-            if (i, j) not in found:
-                sim = edit_similarity(words[i], words[j], o.edit_threshold)
-                if sim >= o.edit_threshold and _related(words[i], words[j]):
-                    found[(i, j)] = (sim, "edit")
-        # the same answer in nearly the same words, to prompts that do not ask otherwise
         answer_words = [keys[k][1].split() for k in range(len(keys))]
-        short = np.array([len(w) < o.answer_words for w in answer_words], dtype=bool)
-        for i, j in word_candidates([k[1] for k in keys], o.answer_threshold - 0.25, 1.0,
-                                    skip=short):
+        # one LSH over the words of prompt and answer proposes both kinds of pairs
+        for i, j in word_candidates(plain, CANDIDATES, 1.0):
             i, j = min(i, j), max(i, j)
-            if (i, j) not in found and keys[i][1] != keys[j][1]:
+            if (i, j) in found or not _related(words[i], words[j]):
+                continue
+            sim = edit_similarity(words[i], words[j], o.edit_threshold)
+            if sim >= o.edit_threshold:
+                found[(i, j)] = (sim, "edit")
+                continue
+            # the same answer in nearly the same words, to prompts that do not ask otherwise
+            if min(len(answer_words[i]), len(answer_words[j])) >= o.answer_words and \
+                    keys[i][1] != keys[j][1]:
                 sim = edit_similarity(answer_words[i], answer_words[j], o.answer_threshold)
-                if sim >= o.answer_threshold and _related(words[i], words[j]):
+                if sim >= o.answer_threshold:
                     found[(i, j)] = (sim, "answer")
         kept = []
         for (i, j), (sim, how) in sorted(found.items()):
@@ -154,6 +154,9 @@ def _related(a: list[str], b: list[str]) -> bool:
     return bool(pa and pb) and len(pa & pb) / len(pa | pb) >= RELATED
 
 
+#: the MinHash estimate of the word-set Jaccard similarity at which two records are compared
+#: word by word
+CANDIDATES = 0.5
 #: share of prompt content words two near-copies must share
 RELATED = 0.3
 

@@ -23,7 +23,10 @@ class SemanticDuplicate(DatasetRule):
     different things are left alone: different numbers (``Sort 2, 5, 3`` and ``Sort 8, 4``;
     "first season" and "second season"), different names, a swapped direction ("Celsius to
     Fahrenheit"), or one instruction over different inputs.
-    Pairs are joined into clusters; exact and normalised copies are left to those rules.
+    Pairs are joined into clusters, never chaining prompts about different names or numbers;
+    exact and normalised copies are left to those rules.  Texts the embedding model does not
+    cover (a script its vocabulary lacks, such as Chinese for the default English model) are
+    left out and counted in the report's notes.
 
     Similarities come from the fast tier (a static model distilled from the embedding
     model).  Measured on the GPTeacher Toolformer labels (records the author removed as

@@ -24,7 +24,7 @@ SIZE_Q = "Is there a file size limit?"
      "Is paying by bank transfer possible?", "No, we only accept cards and PayPal for now.",
      "yes-no"),
     ("How long is the refund window?", "You can get a refund within 30 days of purchase.",
-     "How long do I have to ask for a refund?", "Refunds are accepted within 14 days.",
+     "How long do I have to ask for a refund?", "You can get a refund within 14 days of purchase.",
      "number"),
     ("Is the API rate limited?", "The API is rate limited to protect the servers.",
      "Is the API rate limited?", "The API is not rate limited to protect the servers.",
@@ -71,6 +71,32 @@ def test_conflicts_are_found(pa, a, pb, b, kind):
      "Can I rename a file?", "Yes, use the Rename button."),
     # Chinese sentences are not short answers and carry no English cues
     ("他想来吗？", "他不想来。", "他想来吗？", "他站着不动。"),
+    # read only from explicit cues: an answer without yes/no, a corrective "not X", a unit
+    # conversion, an approximation, a name the other answer mentions too
+    ("Can you tell me a joke?", "Sure! Why did the chicken cross the road? To get across.",
+     "Can you tell me a joke?", "Why don't scientists trust atoms? They make up everything."),
+    ("Is it safe to eat raw eggs?", "No, eating raw eggs carries a risk of salmonella.",
+     "Is it safe to eat raw eggs?", "Eating raw eggs carries a risk of salmonella."),
+    ("Does this code have a bug?", "No, the function is correct.", "Does this code have a bug?",
+     "The function returns x plus one, as intended."),
+    ("Can I return an item?", "Yes, within 30 days of delivery.", "Can I return an item?",
+     "You can return items within 30 days, no questions asked."),
+    ("Is chocolate safe for dogs?", "Absolutely not. Chocolate is toxic to dogs.",
+     "Is chocolate safe for dogs?", "No. Chocolate contains theobromine, toxic to dogs."),
+    ("What is the capital of Australia?", "The capital of Australia is Canberra, not Sydney.",
+     "What is the capital of Australia?", "Canberra is the capital of Australia."),
+    ("What is the boiling point of water?", "Water boils at 100 degrees Celsius at sea level.",
+     "What is the boiling point of water?", "At sea level water boils at 212 degrees Fahrenheit."),
+    ("How long should adults sleep?", "Adults need about 8 hours of sleep a night.",
+     "How long should adults sleep?", "Most adults need 7-9 hours of sleep each night."),
+    ("Which is the largest planet?", "Jupiter is the largest planet in our Solar System.",
+     "Which is the largest planet?", "The largest planet is Jupiter, a gas giant."),
+    ("Who discovered penicillin?", "In 1928, Alexander Fleming discovered penicillin.",
+     "Who discovered penicillin?", "Fleming discovered it at St Mary's Hospital in London."),
+    ("Write a story about a letter.", "Dear John, the harbour was quiet that morning and the "
+     "boats had not come back yet from the long night at sea.", "Write a story about a letter.",
+     "Dear Mary, the harbour was quiet that morning and the boats had not come back yet from "
+     "the long night at sea."),
 ])
 def test_look_alikes_are_not_conflicts(pa, a, pb, b):
     assert conflict(pa, a, pb, b) is None
@@ -260,7 +286,9 @@ def test_one_instruction_over_other_inputs_is_not_a_semantic_duplicate(tmp_path)
     assert rep.findings == []
 
 
-def test_texts_the_model_does_not_cover_are_left_out_and_counted(tmp_path):
+def _lint_latin_model(tmp_path, data, select, name="data.jsonl"):
+    """Lint with an encoder that sees every CJK text as one vector (as an English model
+    does) and a model that holds the Latin script only."""
     import dataclasses
 
     from datalint.config import Config, merge_cli
@@ -269,18 +297,22 @@ def test_texts_the_model_does_not_cover_are_left_out_and_counted(tmp_path):
     from .helpers import write_jsonl
     from .test_semantic import bag_of_words
 
-    data = diverse(20) + [{"instruction": "谁制作了你？", "output": "{{author}} 制作了我。"},
-                          {"instruction": "谁训练了你？", "output": "{{author}} 训练了我。"},
-                          {"instruction": "你是谁？", "output": "我是一个助手。"}]
-    path = write_jsonl(tmp_path / "zh.jsonl", data)
-    eng = Engine(merge_cli(Config(), select=["contradiction", "semantic-duplicate"]))
+    path = write_jsonl(tmp_path / name, data)
+    eng = Engine(merge_cli(Config(), select=select))
     base = eng._resource_settings
-    # CJK characters all hash to one vector: without coverage they would be "identical"
     enc = lambda ts: bag_of_words(["cjk" if any(ord(c) > 0x3000 for c in t) else t  # noqa: E731
                                    for t in ts])
     eng._resource_settings = lambda rules, report: dataclasses.replace(
         base(rules, report), encoders={"fast": enc, "full": enc}, scripts=frozenset({"Latin"}))
-    rep = eng.run([str(path)])
+    return eng.run([str(path)])
+
+
+def test_texts_the_model_does_not_cover_are_left_out_and_counted(tmp_path):
+    data = diverse(20) + [{"instruction": "谁制作了你？", "output": "{{author}} 制作了我。"},
+                          {"instruction": "谁训练了你？", "output": "{{author}} 训练了我。"},
+                          {"instruction": "你是谁？", "output": "我是一个助手。"}]
+    # CJK texts all come out as one vector: without coverage they would be "identical"
+    rep = _lint_latin_model(tmp_path, data, ["contradiction", "semantic-duplicate"], "zh.jsonl")
     assert rep.findings == []
     assert any(n.startswith("3 prompt texts were left out of the semantic checks (3 in Han "
                             "script)") for n in rep.notes)
@@ -371,3 +403,15 @@ def test_answers_that_read_different_tool_results_do_not_conflict(tmp_path):
                            "The warranty on every device we sell lasts for 3 years from the "
                            "day of purchase."}] + diverse(5), ["conflicting-answers"])
     assert [f.data["kind"] for f in rep.findings] == ["number"]
+
+
+def test_semantic_duplicate_leaves_out_records_with_uncovered_texts(tmp_path):
+    data = diverse(30)
+    # English prompts that share some words, answers in Han that the encoder cannot tell apart
+    data[5] = {"instruction": "Describe the old harbour town at night for a travel guide",
+               "output": "港口小镇的夜晚很安静，灯光照在水面上。"}
+    data[20] = {"instruction": "Describe the old harbour town in winter for a travel guide",
+                "output": "冬天的小镇很冷，港口里的船都停着。"}
+    rep = _lint_latin_model(tmp_path, data, ["semantic-duplicate"], "mixed.jsonl")
+    assert rep.findings == []
+    assert any("response texts were left out" in n for n in rep.notes)

@@ -233,6 +233,10 @@ def near_duplicate_pairs(texts: list[str], threshold: float, ngram: int = 3,
     return out, masked
 
 
+#: texts longer than this (in words) are not compared word by word
+MAX_EDIT_WORDS = 2000
+
+
 def edit_similarity(a: list[str], b: list[str], at_least: float = 0.0) -> float:
     """Word-level similarity of two word lists: twice the words of their longest matching
     blocks over all words (difflib's ratio; 1 for equal lists, about 0.9 for one changed word
@@ -241,6 +245,8 @@ def edit_similarity(a: list[str], b: list[str], at_least: float = 0.0) -> float:
     if not a or not b:
         return 0.0
     la, lb = len(a), len(b)
+    if max(la, lb) > MAX_EDIT_WORDS:
+        return 0.0  # difflib is quadratic on long repetitive texts: the 3-grams judge those
     if 2 * min(la, lb) / (la + lb) < at_least:
         return 0.0
     from difflib import SequenceMatcher

@@ -16,10 +16,11 @@ from ..io.record import ASSISTANT, USER, Record
 #: letters' combining marks, which ``\w`` leaves out (Thai and Indic vowel signs, Hebrew and
 #: Arabic points, Latin accents written apart): part of the word, not punctuation
 _MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670" \
-    "\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
-#: runs of punctuation, symbols and whitespace; ``+`` and ``#`` right after a word stay (C++,
-#: C#, x+y are other words than C and xy)
-_PUNCT_WS = re.compile(rf"(?:[^\w+#{_MARKS}]|_|(?<![\w+#])[+#])+")
+    "\u0900-\u0963\u0966-\u0dff\u0e00-\u0e2e\u0e30-\u0e4e\u0e50-\u0eff" \
+    "\u1000-\u1049\u104c-\u109f\u1780-\u17d3\u17d7-\u17ff"  # not the danda, ฯ, ။, ។
+#: runs of punctuation, symbols and whitespace; ``+`` and ``#`` that end a word stay (C++ and
+#: C# are other words than C; "x+y" is "x y" like "x + y")
+_PUNCT_WS = re.compile(rf"(?:[^\w+#{_MARKS}]|_|(?<![\w+#])[+#]|[+#](?=\w))+")
 _WORD = re.compile(rf"[\w{_MARKS}]")
 _ASCII_PUNCT_WS = re.compile(r"[\W_]+")
 #: scripts written without spaces between words: each Han or kana character counts as a word

@@ -6,23 +6,23 @@ answers conflict when one of these holds, tried in this order:
 * **short answers** (labels, yes/no, numbers, single entities) that differ once case,
   punctuation and the wording of a yes/no label are folded ("No" under "Yes or No?" and
   "False" under "True or False?" agree);
-* **yes/no polarity**: to a yes/no question, one answer opens with yes and the other with no
-  (after a courtesy opener such as "Great question!"), or one opens with an explicit yes/no and
-  the other's first sentence asserts the opposite without hedging;
-* **negation of the same claim**: the first sentences are the same claim, one negated ("The
+* **yes/no polarity**: one answer opens with yes and the other with no (after a courtesy
+  opener such as "Great question!"; "Absolutely not" is a no), or, to a yes/no question, one
+  opens with "No" and the other's first sentence asserts the thing with a figure ("No, there
+  is no size limit" / "Files can be up to 50 GB");
+* **negation of the same claim**: the first sentences are the same words, one negated ("The
   API is rate limited." / "The API is not rate limited.");
-* **numbers**: the first sentences, about the same thing (a third of their content words in
-  common), give different numbers of the same unit ("within 30 days" / "within 14 days");
-  or different years to a "when" question;
-* **entities**: to a who/which/where question, the first sentences name different single
-  entities that the question does not;
+* **years**: different years to a "when" question;
+* **entities**: to a who/which/where question, each first sentence names someone or
+  something the question and the other answer do not;
 * **a changed fact**: the answers are the same text word for word except for a number or a
   name replaced by another ("Mount Etna in Italy" / "Mount Etna in Colombia").
 
 Everything else (five poems for "write a poem", two correct explanations worded differently,
-a longer and a shorter answer that agree) is not a contradiction.  Creative and open-ended
-requests (a prompt that opens with write, compose, generate, list, describe, suggest…) are
-compared only for an explicit yes/no to a yes/no question and for a changed fact.
+a longer and a shorter answer that agree) is not a contradiction.  Open-ended requests (a
+prompt that opens with list, describe, summarise, suggest…) are compared for a changed fact
+only, creative ones (write, compose, generate, design…) not at all; a short yes/no to a
+yes/no question is compared whatever the request.
 """
 
 from __future__ import annotations
@@ -77,6 +77,13 @@ _OPEN_ENDED = re.compile(
     r"rewrite|rephrase|paraphrase|summari[sz]e|translate|continue|design|make up|name (?:a|an|"
     r"some|one|two|three|four|five|several)|provide (?:a|an|some)|think of|develop|propose|"
     r"pick|choose|select|recommend)\b", re.I)
+#: creative requests: another name or number in an answer is another version, not a claim
+_CREATIVE = re.compile(
+    r"^\W*(?:(?:please|kindly)\s+|(?:can|could|would|will) you\s+(?:please\s+)?)?"
+    r"(?:compose|invent|imagine|brainstorm|make up|come up with|"
+    r"(?:write|tell|generate|create|give)(?: me)? (?:a|an|some|two|three)(?: short| funny| new)? "
+    r"(?:story|stories|poem|song|joke|letter|essay|haiku|limerick|tale|dialogue|script|"
+    r"slogan|title|name|random))\b", re.I)
 #: a sentence ends at . ! ? (not after an initial or a common abbreviation) or a line break
 _SENTENCE_END = re.compile(r"(?<!\b[A-Z]\.)(?<!\b(?:Mr|Ms|Dr|St|vs|No)\.)"
                            r"(?<!\b(?:Mrs|etc|e\.g|i\.e)\.)(?<=[.!?。！？])\s+|\n+")
@@ -130,6 +137,8 @@ def polarity(text: str, yes_no_question: bool) -> tuple[str | None, bool]:
     first = first_sentence(text)
     m = _EXPLICIT.match(first)
     if m:
+        if m.group("yes") and re.match(r"[\s,]*not\b", first[m.end():], re.I):
+            return "no", True  # "Absolutely not.", "Of course not!"
         return ("yes" if m.group("yes") else "no"), True
     if not yes_no_question or not first or _HEDGE.search(first):
         return None, False
@@ -151,13 +160,6 @@ def quantities(sentence: str) -> dict[str, frozenset[str]]:
     return {u: frozenset(v) for u, v in out.items()}
 
 
-def _unit_shown(unit: str, x: str, y: str) -> str:
-    if unit in "$€£¥":
-        return f"{unit}{x} vs {unit}{y}"
-    plural = unit if unit in ("%",) or unit.endswith("s") else unit + "s"
-    return f"{x} vs {y} {plural}"
-
-
 def entities(sentence: str, prompt: str) -> frozenset[str]:
     """Capitalised names in ``sentence`` that the prompt does not name."""
     p = prompt.casefold()
@@ -170,9 +172,6 @@ def entities(sentence: str, prompt: str) -> frozenset[str]:
             if not words:
                 continue
             name = " ".join(words)
-        at_start = m.start() == 0 or sentence[:m.start()].rstrip()[-1:] in ".!?:;"
-        if at_start and len(words) == 1:
-            continue  # one capitalised word opening a sentence: a name or just its first word
         if name.casefold() not in p:
             found.add(name)
     return frozenset(found)
@@ -182,19 +181,25 @@ def entities(sentence: str, prompt: str) -> frozenset[str]:
 _AUX = frozenset("do does did is are was were any a an the have has".split())
 
 
-@lru_cache(maxsize=65536)
-def _claim(sentence: str) -> tuple[bool, frozenset[str]]:
+@lru_cache(maxsize=4096)
+def _claim(sentence: str) -> tuple[bool, tuple[str, ...]]:
     """Whether a sentence is negated, and its words without the negation and auxiliaries."""
+    m = _EXPLICIT.match(sentence)  # an opening "No," answers the question; it negates nothing
+    if m:
+        sentence = sentence[m.end():].lstrip(" ,.!;:")
     words = [w for w in normalize(_NEGATION.sub(" ", sentence)).split() if w not in _AUX]
-    return bool(_NEGATION.search(sentence)), frozenset(words) if len(words) >= 3 else frozenset()
+    return bool(_NEGATION.search(sentence)), tuple(words) if len(words) >= 3 else ()
 
 
 def _same_claim_negated(a: str, b: str) -> bool:
-    """The two sentences say the same thing, one of them negated."""
-    (na, sa), (nb, sb) = _claim(a), _claim(b)
-    if na == nb or not sa or not sb:
+    """The two sentences say the same thing, word for word, one of them negated ("The API is
+    rate limited." / "The API is not rate limited."; not "Canberra, not Sydney, is …")."""
+    (na, wa), (nb, wb) = _claim(a), _claim(b)
+    if na == nb or not wa or not wb:
         return False
-    return len(sa & sb) / len(sa | sb) >= 0.8
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, wa, wb, autojunk=False).ratio() >= 0.9
 
 
 #: a short lead-in before the question itself ("Quick question: Is …", "Task: Write …")
@@ -217,6 +222,7 @@ def conflict(prompt_a: str, answer_a: str, prompt_b: str, answer_b: str,
         return None
     ask_a, ask_b = _question(prompt_a), _question(prompt_b)
     open_ended = bool(_OPEN_ENDED.match(ask_a) or _OPEN_ENDED.match(ask_b))
+    creative = bool(_CREATIVE.match(ask_a) or _CREATIVE.match(ask_b))
     yes_no = bool(_YESNO_Q.match(ask_a) and _YESNO_Q.match(ask_b))
     short_a = is_short_answer(a, max_words, max_chars)
     short_b = is_short_answer(b, max_words, max_chars)
@@ -229,35 +235,38 @@ def conflict(prompt_a: str, answer_a: str, prompt_b: str, answer_b: str,
         return None  # scripts without spaces: the cues below are English
     pa, ea = polarity(a, yes_no)
     pb, eb = polarity(b, yes_no)
-    if pa and pb and pa != pb and (ea or eb) and (yes_no or (ea and eb and not open_ended)):
-        return Conflict("yes-no", f"one answer says {pa}, the other {pb}")
-    if open_ended:  # answers meant to differ: only one answer with a fact changed conflicts
-        return substituted(a, b)
+    if pa and pb and pa != pb and not open_ended:
+        if ea and eb:
+            return Conflict("yes-no", f"one answer says {pa}, the other {pb}")
+        # one explicit "No" against an answer that asserts the thing with a figure ("No,
+        # there is no size limit" / "Single files can be up to 50 GB"): nothing weaker
+        implicit = b if ea else a
+        if yes_no and (pa if ea else pb) == "no" and quantities(first_sentence(implicit)):
+            return Conflict("yes-no", f"one answer says {pa}, the other {pb}")
+    if creative:  # answers meant to differ: a changed name or number is just another version
+        return None
     fa, fb = first_sentence(a), first_sentence(b)
     if _REFUSAL.match(fa) and _REFUSAL.match(fb):
         return None
-    if _same_claim_negated(fa, fb):
+    if not open_ended and _same_claim_negated(fa, fb):
         return Conflict("negation", "the same claim, negated in one answer")
-    qa, qb = quantities(fa), quantities(fb)
-    units = qa.keys() & qb.keys()
-    for unit in units if units and _same_topic(fa, fb) else ():
-        if not qa[unit] & qb[unit]:
-            x, y = sorted(qa[unit])[0], sorted(qb[unit])[0]
-            return Conflict("number", _unit_shown(unit, x, y))
-    if _WHEN.match(ask_a):
+    if not open_ended and (_WHEN.match(ask_a) or _WHEN.match(ask_b)):
         ya, yb = set(_YEAR.findall(fa)), set(_YEAR.findall(fb))
         if ya and yb and not ya & yb:
             return Conflict("number", f"{min(ya)} vs {min(yb)}")
-    if _WH_ENTITY.search(ask_a):
-        xa, xb = entities(fa, prompt_a), entities(fb, prompt_b)
-        if xa and xb and not _overlap(xa, xb):
+    if not open_ended and (_WH_ENTITY.search(ask_a) or _WH_ENTITY.search(ask_b)):
+        xa = {n for n in entities(fa, prompt_a) if not _named_in(n, b)}
+        xb = {n for n in entities(fb, prompt_b) if not _named_in(n, a)}
+        if xa and xb:
             return Conflict("entity", f"{sorted(xa)[0]} vs {sorted(xb)[0]}")
     return substituted(a, b)
 
 
 #: answers shorter than this (in words and signs) are not read for a changed fact: "Your
 #: number is 7" / "Your number is 3" to "pick a random number" differ by design
-MIN_TOKENS = 12
+MIN_TOKENS = 8
+#: longer answers are not compared word for word (difflib is quadratic on repetitive text)
+MAX_TOKENS = 2000
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|\w+(?:['’]\w+)*|[^\w\s]")
 #: code and tool calls, whose numbers are arguments, not claims: fenced and inline code,
 #: ``name(...)`` calls and JSON objects
@@ -274,7 +283,7 @@ _CODE_LINE = re.compile(r"^\s*(?:def |class |return\b|import |from \w+ import|fo
 _MATH = frozenset("= ^ * / + < > ≤ ≥ × ÷".split())
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _prose(text: str) -> tuple[str, ...]:
     for _ in range(3):  # nested calls: innermost first
         text, n = _CODE.subn(" ", text)
@@ -304,7 +313,7 @@ def substituted(a: str, b: str, min_ratio: float = 0.8) -> Conflict | None:
     if _is_code(a) or _is_code(b):
         return None  # program code
     ta, tb = _prose(a), _prose(b)
-    if min(len(ta), len(tb)) < MIN_TOKENS or \
+    if max(len(ta), len(tb)) > MAX_TOKENS or min(len(ta), len(tb)) < MIN_TOKENS or \
             2 * min(len(ta), len(tb)) / (len(ta) + len(tb)) < min_ratio:
         return None
     from difflib import SequenceMatcher
@@ -331,43 +340,13 @@ def substituted(a: str, b: str, min_ratio: float = 0.8) -> Conflict | None:
                 and [_singular(t) for t in xa] != [_singular(t) for t in xb]:
             return Conflict("entity", f"{' '.join(xa)} vs {' '.join(xb)}")
     return None
-    from difflib import SequenceMatcher
-
-    sm = SequenceMatcher(None, ta, tb, autojunk=False)
-    if sm.real_quick_ratio() < min_ratio or sm.quick_ratio() < min_ratio or \
-            sm.ratio() < min_ratio:
-        return None
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op != "replace":
-            continue
-        xa, xb = ta[i1:i2], tb[j1:j2]
-        if len(xa) > 6 or len(xb) > 6:
-            continue  # a rewritten passage, not a changed fact
-        na = [t for t in xa if _DIGITS.search(t)]
-        nb = [t for t in xb if _DIGITS.search(t)]
-        if na and nb and set(na) != set(nb):
-            return Conflict("number", f"{' '.join(xa)} vs {' '.join(xb)}")
-        ca = [t for t in xa if t[:1].isupper() and t.casefold() not in b.casefold()]
-        cb = [t for t in xb if t[:1].isupper() and t.casefold() not in a.casefold()]
-        if ca and cb:
-            return Conflict("entity", f"{' '.join(xa)} vs {' '.join(xb)}")
-    return None
 
 
-@lru_cache(maxsize=65536)
-def _topic_words(sentence: str) -> frozenset[str]:
-    from ._prompts import FILLER
-
-    return frozenset(_singular(w) for w in normalize(sentence).split()
-                     if w not in FILLER and not w[0].isdigit())
-
-
-def _same_topic(a: str, b: str) -> bool:
-    """Two first sentences about the same thing: a third of their content words (numbers
-    left out, plurals folded) in common ("You can get a refund within 30 days" / "Refunds
-    are accepted within 14 days")."""
-    wa, wb = _topic_words(a), _topic_words(b)
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.3
+def _named_in(name: str, text: str) -> bool:
+    """A word of ``name`` (three letters or more) occurs in ``text``: "Fleming" names
+    "Alexander Fleming"."""
+    t = text.casefold()
+    return any(len(w) > 2 and w.casefold() in t for w in name.split())
 
 
 def _overlap(xa: frozenset[str], xb: frozenset[str]) -> bool:

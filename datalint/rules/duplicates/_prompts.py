@@ -16,6 +16,7 @@ instructions ask the same thing is for the embedding model to judge, in ``contra
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ...resources.texts import normalize
@@ -36,12 +37,20 @@ class PromptGroups:
     key: list[str]
 
 
+#: a line of code: the order of code lines is their meaning
+_CODE = re.compile(r"[=;{}()\[\]]|^\s*(?:def|class|return|import|print|for|if|while|#include)\b")
+
+
 def line_key(text: str) -> str:
-    """The normalised lines of a prompt, sorted: equal for the same lines in any order."""
+    """The normalised lines of a prompt, sorted: equal for the same lines in any order (a
+    question before its text or after it).  A prompt with a line of code keeps its order."""
     if "\n" not in text:
         return normalize(text)
-    lines = sorted(n for n in (normalize(line) for line in text.split("\n")) if n)
-    return "\n".join(lines)
+    raw = [line for line in text.split("\n") if line.strip()]
+    lines = [normalize(line) for line in raw]
+    if not any(_CODE.search(line) for line in raw):
+        lines.sort()
+    return "\n".join(n for n in lines if n)
 
 
 def prompt_groups(res) -> PromptGroups:
@@ -92,10 +101,38 @@ def tool_context(res) -> list[str]:
         "\n".join(t.text for t in r.turns if t.role == TOOL and t.text) for r in res.records])
 
 
-#: words that do not change what a prompt asks: articles, auxiliaries, pronouns, prepositions
-#: and courtesy ("Quick question: can you tell me …? Please answer.").  Negations and
-#: question words are not among them: "is it safe" and "is it not safe", "what" and "why",
-#: ask different things.
+#: courtesy around a question that does not change what it asks ("Quick question: can you
+#: tell me … ? Please answer."), removed from its start and end only
+_COURTESY_START = re.compile(
+    r"^(?:(?:hi|hello|hey|quick question|question|tell me|i was wondering|i wonder|"
+    r"please|kindly|(?:can|could|would) you (?:please )?(?:tell me|explain|say)|"
+    r"do you know|i d like to know|i would like to know)\b\s*)+")
+_COURTESY_END = re.compile(r"(?:\s*\b(?:please(?: answer| reply| respond)?|thanks|"
+                           r"thank you|answer briefly|please answer briefly)\b)+$")
+
+
+def content_key(text: str) -> str:
+    """A normalised prompt without courtesy at its start and end, its words in order: equal
+    for "Is a strawberry a fruit?" and "Quick question: is a strawberry a fruit? Please
+    answer." (not for "are all squares rectangles" / "are all rectangles squares", "is Pluto"
+    / "was Pluto"); "" when fewer than three words remain (too little to tell prompts apart)."""
+    core = _COURTESY_END.sub("", _COURTESY_START.sub("", text)).strip()
+    for rx, to in _CONTRACTIONS:
+        core = rx.sub(to, core)
+    return core if len(core.split()) >= 3 else ""
+
+
+#: contractions as normalisation leaves them ("what's" -> "what s"), written out
+_CONTRACTIONS = [(re.compile(r"\bcan t\b"), "cannot"), (re.compile(r"\bwon t\b"), "will not"),
+                 (re.compile(r"\bcan not\b"), "cannot"), (re.compile(r"n t\b"), " not"),
+                 (re.compile(r"\b(what|who|where|when|how|that|it|there|here|he|she) s\b"),
+                  r"\1 is"), (re.compile(r"\b(\w+) re\b"), r"\1 are"),
+                 (re.compile(r"\b(\w+) ve\b"), r"\1 have"), (re.compile(r"\b(\w+) ll\b"),
+                                                                 r"\1 will"),
+                 (re.compile(r"\bi m\b"), "i am")]
+
+
+#: function words and courtesy: what two near-copies' prompts need not share
 FILLER = frozenset("""
 a an the is are was were be been being am do does did done can could would will shall should
 may might must have has had i me my mine we us our you your yours it its this that these those
@@ -104,12 +141,3 @@ very please kindly tell quick question questions wondering wonder ask asking ans
 reply respond help thanks thank hi hello hey dear sir madam ok okay s t re ve ll d m let know
 give show say explain some any briefly short shortly following below above
 """.split())
-
-
-def content_key(text: str) -> str:
-    """The sorted content words of a normalised prompt (filler and courtesy left out): equal
-    for "Is a strawberry a fruit?" and "Quick question: is a strawberry a fruit? Please
-    answer."; "" when fewer than two content words remain (too little to tell two prompts
-    apart)."""
-    words = sorted(w for w in text.split() if w not in FILLER)
-    return " ".join(words) if len(words) >= 2 else ""

@@ -22,7 +22,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+#: a number: thousands separated by commas ("1,250") or plain, with decimals; "3,1,2" is
+#: three numbers
+_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?")
 #: numbers in words ("one" and "first" are left out: "one of", "at first" count nothing)
 _NUMBER_WORDS = frozenset(
     "two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
@@ -72,7 +74,7 @@ def names(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.casefold()))
 

@@ -24,9 +24,10 @@ class NearDuplicate(DatasetRule):
       ``answer-words`` words): the same answer in nearly the same words under a reworded
       prompt (the prompts sharing a third of their words).
 
-    Shingles and words found in more than ``template-share`` of the records — a fixed
-    instruction preamble, a tool header, boilerplate copied into every prompt — are masked
-    first, so templated data does not collapse into one cluster.  Pairs whose prompts ask for
+    Word 3-grams found in more than ``template-share`` of the records — a fixed instruction
+    preamble, a tool header, boilerplate copied into every prompt — are masked first, and the
+    word-by-word comparisons read the prompt without its template lines, so templated data
+    does not collapse into one cluster.  Pairs whose prompts ask for
     different things are left alone: different numbers or names, a swapped direction
     ("Celsius to Fahrenheit"), or prompts that share a line (an instruction, a passage) but
     little of the rest.  Confirmed pairs are joined into clusters; exact or normalised copies

@@ -79,6 +79,10 @@ class SemanticDuplicate(DatasetRule):
                 first.setdefault(key, i)
         keep = np.zeros(len(records), dtype=bool)
         keep[list(first.values())] = True
+        # texts the model does not cover are left out of the score too, not only the index
+        for role in ("prompt", "response"):
+            keep &= np.array([s is None for s in res.uncovered(role)], dtype=bool)
+            res.note_uncovered(role)
         pairs = candidate_pairs(res, keep=keep)
         if len(pairs) == 0:
             return

@@ -116,10 +116,27 @@ def content_key(text: str) -> str:
     for "Is a strawberry a fruit?" and "Quick question: is a strawberry a fruit? Please
     answer." (not for "are all squares rectangles" / "are all rectangles squares", "is Pluto"
     / "was Pluto"); "" when fewer than three words remain (too little to tell prompts apart)."""
-    core = _COURTESY_END.sub("", _COURTESY_START.sub("", text)).strip()
-    for rx, to in _CONTRACTIONS:
-        core = rx.sub(to, core)
+    words = text.split()
+    if len(words) < 3:
+        return ""
+    core = text
+    if words[0] in _COURTESY_FIRST:
+        core = _COURTESY_START.sub("", core)
+    if words[-1] in _COURTESY_LAST:
+        core = _COURTESY_END.sub("", core)
+    padded = f" {core} "
+    if any(m in padded for m in _CONTRACTED):
+        for rx, to in _CONTRACTIONS:
+            core = rx.sub(to, core)
+    core = core.strip()
     return core if len(core.split()) >= 3 else ""
+
+
+#: first and last words that may start or end courtesy (a cheap test before the patterns)
+_COURTESY_FIRST = frozenset("hi hello hey quick question tell i please kindly can could would do".split())
+_COURTESY_LAST = frozenset("please answer reply respond thanks you briefly".split())
+#: what a normalised contraction leaves behind
+_CONTRACTED = (" s ", " t ", " re ", " ve ", " ll ", " m ", " can not ")
 
 
 #: contractions as normalisation leaves them ("what's" -> "what s"), written out

@@ -1268,18 +1268,14 @@ def score(plants: list[Plant], findings: list[dict], baseline: list[dict] | None
             row.setdefault("hits", []).append(k)
         else:
             row.setdefault("misses", []).append(k)
-    for row in kinds.values():
-        row["share"] = row["detected"] / row["planted"] if row["planted"] else None
-        row["by_rule"] = dict(sorted(row["by_rule"].items()))
     expected_n = {"contradiction": sum(p.expect == "contradiction" for p in plants),
                   "duplicate": sum(p.expect == "duplicate" for p in plants)}
     rules = {}
     for code in ALL_RULES:
         fam = "contradiction" if code in CONTRA_RULES else "duplicate"
-        t, w = true.get(code, 0), len(wrong.get(code, {}))
-        rules[code] = {"true": t, "wrong": w, "expected": expected_n[fam],
-                       "precision": t / (t + w) if t + w else None,
-                       "recall": t / expected_n[fam] if expected_n[fam] else None}
+        rules[code] = {"true": true.get(code, 0), "wrong": len(wrong.get(code, {})),
+                       "expected": expected_n[fam]}
+    _rates(kinds, rules)
     wrong_pairs = [{"rule": c, "pair": list(pr), "kinds": sorted(ks)}
                    for c in ALL_RULES for pr, ks in sorted(wrong.get(c, {}).items())]
     return {"kinds": kinds, "rules": rules, "wrong_pairs": wrong_pairs,
@@ -1314,10 +1310,7 @@ def print_tables(title: str, sc: dict) -> None:
     print(f"\n== {title} ==")
     print(f"{'kind':24} {'expect':13} {'planted':>7} {'detected':>8} {'share':>6}  rules that "
           f"flagged the pair")
-    for kind in KIND_ORDER:
-        row = sc["kinds"].get(kind)
-        if not row:
-            continue
+    for kind, row in _kind_rows(sc):
         label = "flagged" if row["expect"] in ("clean", "consistent") else ""
         rules = " ".join(f"{c}:{n}" for c, n in row["by_rule"].items()) or "-"
         print(f"{kind:24} {row['expect']:13} {row['planted']:7d} {row['detected']:8d} "
@@ -1352,6 +1345,13 @@ def merge_scores(scores: list[dict]) -> dict:
                 rules[c][key] += sc["rules"][c][key]
         wrong_pairs += [{**w, "pair": [n, *w["pair"]]} for w in sc["wrong_pairs"]]
         cross += sc.get("cross_passage_contradictions", 0)
+    _rates(kinds, rules)
+    return {"kinds": kinds, "rules": rules, "wrong_pairs": wrong_pairs,
+            "cross_passage_contradictions": cross}
+
+
+def _rates(kinds: dict, rules: dict) -> None:
+    """Share per kind and precision and recall per rule, from the counts (in place)."""
     for row in kinds.values():
         row["share"] = row["detected"] / row["planted"] if row["planted"] else None
         row["by_rule"] = dict(sorted(row["by_rule"].items()))
@@ -1359,8 +1359,11 @@ def merge_scores(scores: list[dict]) -> dict:
         t, w, e = r["true"], r["wrong"], r["expected"]
         r["precision"] = t / (t + w) if t + w else None
         r["recall"] = t / e if e else None
-    return {"kinds": kinds, "rules": rules, "wrong_pairs": wrong_pairs,
-            "cross_passage_contradictions": cross}
+
+
+def _kind_rows(sc: dict):
+    """(kind, row) of the kinds a score holds, in the tables' order."""
+    return ((kind, sc["kinds"][kind]) for kind in KIND_ORDER if kind in sc["kinds"])
 
 
 def print_examples(records: list[dict], plants: list[Plant], sc: dict, limit: int) -> None:
@@ -1370,10 +1373,7 @@ def print_examples(records: list[dict], plants: list[Plant], sc: dict, limit: in
         r = records[i]
         return (f"      [{i}] {json.dumps(r.get('instruction', ''), ensure_ascii=False)[:160]}"
                 f" -> {json.dumps(r.get(resp, ''), ensure_ascii=False)[:120]}")
-    for kind in KIND_ORDER:
-        row = sc["kinds"].get(kind)
-        if not row:
-            continue
+    for kind, row in _kind_rows(sc):
         key = "hits" if row["expect"] in ("clean", "consistent") else "misses"
         for k in row.get(key, [])[:limit]:
             p = plants[k]

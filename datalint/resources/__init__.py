@@ -189,7 +189,7 @@ class Resources:
         return self._get(("embedder", tier), lambda: self._build_embedder(tier))
 
     def _build_embedder(self, tier: str):
-        from .embeddings import EmbeddingCache, Embedder, ModelSpec
+        from .embeddings import EmbeddingCache, Embedder
 
         injected = self.settings.encoders
         if injected is not None:

@@ -347,10 +347,3 @@ def _named_in(name: str, text: str) -> bool:
     "Alexander Fleming"."""
     t = text.casefold()
     return any(len(w) > 2 and w.casefold() in t for w in name.split())
-
-
-def _overlap(xa: frozenset[str], xb: frozenset[str]) -> bool:
-    """Two sets of names share one, also partly ("Shakespeare" in "William Shakespeare")."""
-    wa = {w.casefold() for n in xa for w in n.split() if len(w) > 2}
-    wb = {w.casefold() for n in xb for w in n.split() if len(w) > 2}
-    return bool(wa & wb)

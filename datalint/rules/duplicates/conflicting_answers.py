@@ -76,8 +76,8 @@ class ConflictingAnswers(DatasetRule):
         res = dataset.resources
         records = dataset.records
         groups = prompt_groups(res)
-        for members, how in zip(groups.groups, groups.how):
-            found = group_conflict(res, members, self.options)
+        conflicts = res.measurement(ConflictingAnswers, group_conflicts, self.options)
+        for members, how, found in zip(groups.groups, groups.how, conflicts):
             if found is None:
                 continue
             at, first, clash, listing = found
@@ -92,10 +92,16 @@ class ConflictingAnswers(DatasetRule):
                       "answers": [raw[first], raw[at]], "detail": clash.detail})
 
 
+def group_conflicts(res, options) -> list[tuple[int, int, Conflict, str] | None]:
+    """:func:`group_conflict` of every group of :func:`prompt_groups`, in their order: a
+    measurement of this rule that duplicate-prompt reads too (to leave these groups alone)."""
+    return [group_conflict(res, g, options) for g in prompt_groups(res).groups]
+
+
 def group_conflict(res, members: list[int], options) -> tuple[int, int, Conflict, str] | None:
     """The first contradiction among the answers of records that share a prompt: (the
     record reported, the record it contradicts, the conflict, the answers listed with their
-    counts), or None.  Shared with duplicate-prompt, which leaves such groups to this rule."""
+    counts), or None."""
     records = res.records
     raw = res.texts("response")
     prompts = res.embed_texts("prompt")  # the question without the template lines

@@ -120,10 +120,10 @@ class Contradiction(DatasetRule):
         keys = prompt_groups(res).key
         context = tool_context(res)
         answers = res.normalized("response")
-        raw_p, raw_a = res.texts("prompt"), res.texts("response")
+        raw_a = res.texts("response")
         asks = res.embed_texts("prompt")  # the question without the template lines
         relative = limit = 1.0 - o.ratio * nb.median_distance()  # the fast model proposes
-        if res.settings.model is None and res.settings.encoders is None:
+        if _default_model(res):
             limit = min(limit, FAST_CAP)
         # a pair only the cap lets in must share words too: the static model sees two word
         # salads of one vocabulary as alike
@@ -185,7 +185,7 @@ class Contradiction(DatasetRule):
         b = res.embed([p[1] for p in parts], "full")
         full = np.einsum("ij,ij->i", a, b) if len(pairs) else np.zeros(0)
         full_limit = 1.0 - self.options.ratio * res.full_scale("prompt")
-        if res.settings.model is None and res.settings.encoders is None:
+        if _default_model(res):
             full_limit = min(max(full_limit, DEFAULT_BAND[0]), DEFAULT_BAND[1])
         shared = self._shared_labels(res)
         norm = res.normalized("prompt")
@@ -256,3 +256,8 @@ class Contradiction(DatasetRule):
 def _share_words(a: frozenset, b: frozenset) -> bool:
     """Half of the content words of the shorter prompt in the other one."""
     return bool(a and b) and len(a & b) >= 0.5 * min(len(a), len(b))
+
+
+def _default_model(res) -> bool:
+    """The run embeds with the bundled model (the measured band and cap hold for it only)."""
+    return res.settings.model is None and res.settings.encoders is None

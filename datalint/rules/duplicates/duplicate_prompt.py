@@ -44,20 +44,21 @@ class DuplicatePrompt(DatasetRule):
         min_records: int = 2
 
     def check_dataset(self, dataset):
-        from .conflicting_answers import ConflictingAnswers, group_conflict
+        from .conflicting_answers import ConflictingAnswers, group_conflicts
 
         res = dataset.resources
         records = dataset.records
         answers = res.normalized("response")
         groups = prompt_groups(res)
-        conflicting = res.options(ConflictingAnswers)
-        for g, how in zip(groups.groups, groups.how):
+        # conflicting-answers' measurement, with its options of this run: built once for both
+        conflicts = res.measurement(ConflictingAnswers, group_conflicts)
+        for g, how, clash in zip(groups.groups, groups.how, conflicts):
             if len(g) < self.options.min_records:
                 continue
             distinct = {answers[i] for i in g}
             if len(distinct) < 2:
                 continue
-            if group_conflict(res, g, conflicting) is not None:
+            if clash is not None:
                 continue  # conflicting-answers reports it
             yield cluster_finding(
                 self, records, g, "prompt repeated" + HOW[how],

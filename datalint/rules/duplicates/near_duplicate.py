@@ -1,7 +1,5 @@
 from dataclasses import dataclass
 
-import numpy as np
-
 from ...rule import DatasetRule
 
 from ._clusters import cluster_finding

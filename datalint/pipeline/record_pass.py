@@ -5,11 +5,44 @@ from __future__ import annotations
 
 from ..io.batch import Batch
 from ..io.record import Record
-from ..report.model import Finding, Report
+from ..report.model import SEVERITY_RANK, Finding, Report
 from ..rule import RecordRule
 from .gates import plan
 from .guard import RuleGuard
 from .suppress import Suppressions
+
+
+def merge_fields(findings: list[Finding], start: int) -> None:
+    """One finding per record and rule: the findings a rule made from ``start`` on about
+    other fields of the same record (an Alpaca instruction and its input, two turns) are
+    folded into its first one, which names them in its message ("also in `input`") and in
+    its data (``also_in``).  The most severe level of the group is kept."""
+    heads: dict[tuple, tuple[Finding, list[str]]] = {}
+    out: list[Finding] = []
+    for f in findings[start:]:
+        loc = f.location
+        if loc.index is None:
+            out.append(f)
+            continue
+        key = (f.code, loc.path, loc.index)
+        head = heads.get(key)
+        if head is None:
+            heads[key] = (f, [])
+            out.append(f)
+            continue
+        kept, fields = head
+        if loc.field and loc.field != kept.location.field and loc.field not in fields:
+            fields.append(loc.field)
+        if SEVERITY_RANK[f.severity] > SEVERITY_RANK[kept.severity]:
+            kept.severity = f.severity
+    if len(out) == len(findings) - start:
+        return
+    for kept, fields in heads.values():
+        if fields:
+            kept.message += " (also in " + ", ".join(f"`{x}`" for x in fields) + ")"
+            kept.data = {**(kept.data or {}), "also_in": fields}
+    del findings[start:]
+    findings.extend(out)
 
 
 class RecordPass:
@@ -43,6 +76,8 @@ class RecordPass:
                 run(batch, findings)
             except Exception as exc:  # a rule bug must not stop the others
                 self.guard.crash(rule, exc)
+        if len(findings) > start + 1:
+            merge_fields(findings, start)
         if suppressed is not None and len(findings) > start:
             # per-record suppressions in this batch: drop what they silence
             new = findings[start:]

@@ -3,6 +3,7 @@ tokenizer, and the real corpora (skipped when absent)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ from click.testing import CliRunner
 
 from datalint.cli import main
 from datalint.errors import UsageError
+from datalint.io.layouts import LayoutMapper
+from datalint.io.record import Record
+from datalint.rules.content.boilerplate_response import offered_tools, request_kinds
 from datalint.rules.content.encoding_error import describe
 from datalint.rules.content.repeated_content import find_repeat
 from datalint.resources.tokens import estimate_tokens
@@ -206,3 +210,150 @@ def test_truncated_response_on_real_corpora(corpora):
         assert run(corpora / name, select=["truncated-response"]).findings == []
     report = run(corpora / "alpaca_5000.json", select=["truncated-response"])
     assert len(report.findings) == 1 and "1990 to 20" in report.findings[0].message
+
+
+# -- boilerplate-response ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prompt, kind", [
+    ("Describe your favorite character from a movie.", "self"),
+    ("Describe a memorable moment in your life.", "self"),
+    ("Tell me what you would do if you won a million dollars", "self"),
+    ("Describe an experience in which you had to work with someone you did not like", "self"),
+    ("Determine the stock market trend of the following stock over the past month.",
+     "unknowable"),
+    ("Write a weather report for tomorrow.", "unknowable"),
+    ("Provide the price for a regular adult ticket for a 3D movie in Boston.", "unknowable"),
+    ("Predict the housing prices of the following cities.", "unknowable"),
+    ("Summarize https://example.com/post", "unknowable"),
+    ("Do I have diabetes? I am always thirsty.", "unknowable"),
+    ("Design a logo for a company called Crumbs.", "non-text"),
+    ("Create a pie chart to illustrate these figures.", "non-text"),
+    ("Colorize the following black and white photo.", "non-text"),
+    ("Create a reinterpretation of the following painting.", "non-text"),
+    ("Describe the attached photo.", "non-text"),
+    ("Can you please order a pizza for me?", "action"),
+    ("I also need to book a flight to New York.", "action"),
+    ("Can you also book a cab for me to reach the venue?", "action"),
+])
+def test_request_kinds_of_what_an_assistant_cannot_do(prompt, kind):
+    assert kind in request_kinds(prompt)
+
+
+@pytest.mark.parametrize("prompt", [
+    "Imagine you are a tourist in Rome, what would be your favorite sights?",  # a role
+    "Pretend to be a pirate and tell me your favourite treasure.",
+    "You are given a sentence in English. Translate it into Spanish.",
+    "Find the average age of the inhabitants of the United States",
+    "Output the average temperature for a given city in a given month.",
+    "Explain the current in a circuit.",
+    "Describe the role of technology in today's society.",
+    "What is the price of 3 apples at $2 each?",
+    "Generate an SVG of a house icon.",  # a picture in a form text can hold
+    "Plot a sine wave with matplotlib.",
+    "Write a song about rain.",
+    "Describe a picture of a sunset at sea.",
+    "Describe the image of a sunset.",
+    "Create a schedule for me for the week.",
+    "Turn this list into a table for me.",
+    "Write an email to my landlord about the broken heater.",
+    "Call the function with two arguments.",
+])
+def test_request_kinds_leave_ordinary_requests_alone(prompt):
+    assert request_kinds(prompt) == set()
+
+
+def _one_finding(tmp_path, rec):
+    report = lint_records(tmp_path, [rec], select=["boilerplate-response"])
+    return report.findings
+
+
+def test_boilerplate_message_says_why(tmp_path):
+    (f,) = _one_finding(tmp_path, chat("Find the average age of people in Spain.",
+                                       "As an AI, I don't have real-time data. The median age "
+                                       "in Spain was about 44 years in recent statistics."))
+    assert f.data["why"] == "the prompt is an ordinary request"
+    assert "ordinary request" in f.message
+    (f,) = _one_finding(tmp_path, chat("Imagine you are a cat. What is your favourite toy?",
+                                       "As an AI, I don't have personal preferences, but cats "
+                                       "often love feather wands and crinkly balls."))
+    assert f.data["why"] == "the prompt gives the assistant a role to answer in"
+    (f,) = _one_finding(tmp_path, chat("What is your favourite colour?",
+                                       "As an AI, I don't have personal preferences."))
+    assert f.data["why"] == "the disclaimer is the whole answer"
+
+
+def test_boilerplate_declining_something_else_than_asked(tmp_path):
+    """A prompt about the assistant's favourites does not excuse a claim that it cannot
+    browse: the disclaimer must decline what was asked."""
+    (f,) = _one_finding(tmp_path, chat(
+        "What is your favourite book?",
+        "I cannot browse the internet, so I will go by what I know. Many readers name "
+        "Pride and Prejudice for its wit and its sharp portrait of manners."))
+    assert f.data["why"] == "it declines something the prompt did not ask for"
+
+
+def _tool_record(tools, user: str, answer: str) -> dict:
+    return {"conversations": [{"from": "human", "value": user}, {"from": "gpt", "value": answer}],
+            "tools": tools}
+
+
+_DISCOUNT = {"name": "calculate_discount", "description": "Calculate the discounted price"}
+_FLIGHT = {"name": "bookFlight", "description": "Reserve a seat between two cities"}
+
+
+@pytest.mark.parametrize("tools", [
+    json.dumps([_DISCOUNT]),  # LLaMA-Factory: a JSON string
+    [_DISCOUNT],
+    [{"type": "function", "function": _DISCOUNT}],  # OpenAI
+])
+def test_offered_tools_reads_every_spelling(tmp_path, tools):
+    rec = _tool_record(tools, "Can you order a pizza for me?",
+                       "I'm sorry, but I can't assist with that.")
+    assert _one_finding(tmp_path, rec) == []
+    r = Record(path="x", line=1, index=0, raw=rec)
+    LayoutMapper().adapt(r)
+    assert offered_tools(r) == [("calculate_discount", "Calculate the discounted price")]
+
+
+def test_boilerplate_refusal_of_what_a_listed_tool_does(tmp_path):
+    for user in ("Can you book a flight for me from Oslo to Rome?",
+                 "I need to book a flight to Rome tomorrow."):
+        (f,) = _one_finding(tmp_path, _tool_record(
+            [_DISCOUNT, _FLIGHT], user, "I'm sorry, but as an AI, I don't have the capability "
+            "to book flights. A travel website can compare fares for you."))
+        assert f.data["why"] == "a listed tool does what was asked"
+    weather = {"name": "get_weather", "description": "The weather at a place"}
+    (f,) = _one_finding(tmp_path, _tool_record(
+        [weather], "What is the weather in Oslo today?",
+        "As an AI, I don't have access to real-time data. Check a local forecast service."))
+    assert f.data["why"] == "a listed tool does what was asked"
+
+
+def test_boilerplate_ordinary_request_in_a_tool_record_is_still_reported(tmp_path):
+    (f,) = _one_finding(tmp_path, _tool_record(
+        [_DISCOUNT], "What is the capital of Australia?",
+        "As an AI, I don't have access to real-time data. The capital is Canberra."))
+    assert f.data["why"] == "the prompt is an ordinary request"
+
+
+def test_boilerplate_on_the_demo_and_real_corpora(corpora):
+    """The planted disclaimer of the demo is found; every finding on the real sets has a
+    judgement in benchmarks/judgements/C010.jsonl, and at least 80% of them are true."""
+    root = Path(__file__).resolve().parent.parent
+    report = run(root / "fixtures" / "demo" / "support_train.jsonl",
+                 select=["boilerplate-response"])
+    assert [f.location.index for f in report.findings] == [26]
+    verdicts = {}
+    for line in (root / "benchmarks" / "judgements" / "C010.jsonl").read_text().splitlines():
+        j = json.loads(line)
+        verdicts[(j["file"], j["record"])] = j["verdict"]
+    found = []
+    for path in sorted(corpora.glob("*.json*")):
+        for f in run(path, select=["boilerplate-response"]).findings:
+            found.append((path.name, f.location.index))
+    assert found, "no finding on the real sets"
+    assert all(k in verdicts for k in found), [k for k in found if k not in verdicts]
+    true = sum(verdicts[k] == "true" for k in found)
+    assert true >= 0.8 * len(found), (true, len(found))
+    assert not [k for k in found if k[0] == "llamafactory_glaive_toolcall_en_demo.json"]

@@ -41,46 +41,20 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..io.batch import has_any
-
-
-def _luhn(s: str) -> bool:
-    digits = [int(c) for c in s if c.isdigit()]
-    if not 13 <= len(digits) <= 19:
-        return False
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
-def _not_example_domain(s: str) -> bool:
-    """False for addresses at the reserved example domains (RFC 2606) and obvious fakes."""
-    domain = s.rsplit("@", 1)[-1].lower().rstrip(".")
-    labels = domain.split(".")
-    reserved = {"example", "test", "invalid", "localhost", "domain", "email", "yourdomain",
-                "company", "mycompany", "yourcompany", "acme", "xyz", "abc", "sample"}
-    return not (set(labels[:-1]) & reserved or labels[-1] in {"test", "invalid", "localhost",
-                                                               "example"})
-
-
-def _not_placeholder_digits(s: str) -> bool:
-    """False for phone-like numbers that are obviously fake (555-01xx, all one digit…)."""
-    digits = re.sub(r"\D", "", s)
-    if len(set(digits)) <= 2:
-        return False
-    if re.search(r"555[^0-9]*01\d\d", s) or "1234567" in digits:
-        return False
-    return True
+from .privacy.values import (issued_ssn, luhn, personal_phone, real_card,
+                             reserved_email_domain)
 
 
 VALIDATORS = {
-    "luhn": _luhn,
-    "real-email-domain": _not_example_domain,
-    "not-fake-phone": _not_placeholder_digits,
+    "luhn": luhn,
+    # the pii pack's: a card number that is not a published test number, an e-mail address
+    # not at a reserved or made-up domain, a phone number that may be a person's (not
+    # fictional, toll-free or breaking its numbering plan), a social security number that
+    # can have been issued (see datalint.rules.privacy.values)
+    "card-number": real_card,
+    "real-email-domain": lambda s: not reserved_email_domain(s),
+    "not-fake-phone": personal_phone,
+    "issued-ssn": issued_ssn,
 }
 
 

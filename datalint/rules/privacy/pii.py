@@ -3,6 +3,7 @@ import re
 from ..packs import PackRuleMixin
 from ...io.record import symbols_of
 from ...rule import RecordRule
+from .values import personal_email
 
 # Candidate finders for the built-in pack.  Each starts with a literal character so the regex
 # engine jumps from one occurrence of it to the next; the full pattern scan then runs only on
@@ -23,11 +24,93 @@ _PLACEHOLDER = re.compile(r"example|sample|dummy|fake|placeholder|your|redacted|
                           r"0123456|123456789|abcdef|test", re.I)
 _FILE_TLDS = frozenset(("png", "jpg", "jpeg", "gif", "svg", "webp", "js", "ts", "py", "css",
                         "html", "json", "txt", "md", "zip", "tar", "gz", "pdf"))
-_NOT_PERSONAL = frozenset(("git", "noreply", "no-reply", "donotreply", "do-not-reply", "user",
-                           "username", "name", "email", "mail", "me", "you", "someone",
-                           "somebody", "john.doe", "jane.doe", "johndoe", "janedoe",
-                           "firstname.lastname", "first.last", "foo", "bar", "abc"))
-_FAKE_EMAIL = re.compile(r"example|sample|dummy|fake|placeholder|your|address|my_|test", re.I)
+_FAKE_EMAIL = re.compile(r"example|sample|dummy|fake|placeholder|your|address|my_|test|xxx",
+                         re.I)
+
+# The kinds of personal datum a task can be about (to extract, validate, mask… it).
+_TASK_KINDS = frozenset(("personal-email", "personal-phone", "personal-ssn",
+                         "secret-card-number"))
+# A kind of personal datum named as such ("phone number", "e-mail address", "card number")
+_KIND = (r"(?:(?:(?:tele)?phone|mobile|cell ?phone|contact|card|account) numbers?|phone ?book|"
+         r"e-?mail (?:address(?:es)?|ids?)|(?:credit|debit|payment) cards?|"
+         r"contact (?:details|information|info|data|entry|entries|list|records?|cards?)|"
+         r"ssns?|social security numbers?|ibans?|pii|"
+         r"(?:personal|sensitive) (?:data|information|info|details))")
+# "e-mails", or "e-mail" as a field: the singular alone is mostly a message ("reply to the e-mail")
+_LOOSE_KIND = r"(?:e-?mails|e-?mail (?:fields?|columns?|formats?|patterns?|strings?|inputs?))"
+# what a task does to such a datum, as opposed to using it: process it as a string…
+_PROCESS = (r"(?:regexp?s?|regexes|regular[ -]expressions?|valid(?:ate[sd]?|ating|ation|ator|"
+            r"ity)?|invalid|pars(?:e[sdr]?|ers|ing)|extract\w*|mask\w*|redact\w*|"
+            r"anonymi[sz]\w*|de-?identif\w*|pseudonymi[sz]\w*|obfuscat\w*|normali[sz]\w*|"
+            r"re-?format\w*|format(?:s|ted|ting)?|match(?:es|ed|ing)?|detect\w*|luhn|"
+            r"checksums?|censor\w*|scrub\w*|saniti[sz]\w*|find all|list all|pull out)")
+# …store it as data (in a table, a bare "email" or "phone" is a field's name)…
+_TABLE = r"(?:databases?|tables?|sql|json|csv|xml|spreadsheets?|columns?)"
+_STORE = rf"(?:{_TABLE}|insert\w*|stor(?:e[sd]?|ing)|sav(?:e[sd]?|ing))"
+# …or make one up
+_MAKE = r"(?:generat\w*|random\w*|creat(?:e[sd]?|ing)|hypothetical|fictional|fake|dummy)"
+
+
+def _near(a: str, b: str) -> str:
+    """``a`` and ``b`` in one sentence, in either order, at most 80 characters apart."""
+    return rf"\b{a}\b[^.?!\n]{{0,80}}?\b{b}\b|\b{b}\b[^.?!\n]{{0,80}}?\b{a}\b"
+
+
+_TASK_CUE = re.compile("|".join((
+    _near(f"(?:{_PROCESS}|{_STORE}|{_MAKE})", _KIND),
+    _near(f"(?:{_PROCESS}|{_STORE})", _LOOSE_KIND), _near(_TABLE, r"(?:e-?mail|phone)"),
+    r"\baddress ?book\b")), re.I)
+# the writer's own datum: "add a card to my account", "validate my e-mail"
+_FIRST_PERSON = re.compile(r"\b(?:my|our|mine|ours)\b", re.I)
+_SENTENCE_END = re.compile(r"[.?!:\n]")
+
+# An organisation's number: a word naming one (or a line it runs) near the number, on its line
+_ORGANISATION = re.compile(
+    r"\b(?:help ?lines?|hot ?lines?|switchboard|customer (?:service|care|support|relations)|"
+    r"support (?:line|team|desk|cent(?:er|re))|service desk|help ?desk|call cent(?:er|re)s?|"
+    r"reception|front desk|(?:head|main|box|ticket|press|tourist|post|sales) office|"
+    r"headquarters|hq|toll[- ]?free|freephone|main (?:line|number)|fax|embassy|consulate|"
+    r"hospital|clinic|pharmacy|police|fire (?:department|station)|ambulance|emergency|poison|"
+    r"crisis|lifeline|samaritans|reservations?|booking (?:line|office)|enquiries|inquiries|"
+    r"council|ministry|department|agency|bureau|inc|ltd|llc|plc|gmbh|corp(?:oration)?|"
+    r"company|bank|airlines?|airport|hotel|restaurant|museum|library|university|college)\b",
+    re.I)
+_PERSONAL_CUE = re.compile(r"\b(?:my|me|mine|his|her|cell|mobile|personal|private|home)\b",
+                           re.I)
+
+
+def _organisation_number(text: str, start: int, end: int) -> bool:
+    """Whether the number at ``text[start:end]`` is given as an organisation's: a word naming
+    one on its line, up to 60 characters before it or 30 after, and no word making it a
+    person's ("my", "mobile", "home"…)."""
+    a = max(text.rfind("\n", 0, start) + 1, start - 60)
+    b = text.find("\n", end, end + 30)
+    around = text[a:start] + " " + text[end:b if b >= 0 else end + 30]
+    return _ORGANISATION.search(around) is not None and _PERSONAL_CUE.search(around) is None
+
+
+def _task_statement(record) -> str:
+    """What a record asks for: its first user turn (for a record whose prompt joins an
+    instruction and an input, the instruction only).  Not a system prompt: one shared by a
+    whole dataset may state a policy ("mask e-mail addresses") over real users' turns."""
+    for t in record.turns:
+        if t.role == "user":
+            spans = t.spans
+            return (spans[0].text if spans and len(spans) > 1 else t.text) or ""
+    return ""
+
+
+def about_personal_data(statement: str) -> bool:
+    """Whether a task statement is about a kind of personal datum itself — to extract,
+    validate, format, mask, generate or store e-mail addresses, phone or card numbers — so
+    that the values in the record are the task's material, not someone's data.  Not when the
+    sentence speaks of the writer's own ("add a card to my account")."""
+    for m in _TASK_CUE.finditer(statement):
+        a = max((e.end() for e in _SENTENCE_END.finditer(statement, 0, m.start())), default=0)
+        b = _SENTENCE_END.search(statement, m.end())
+        if _FIRST_PERSON.search(statement, a, b.start() if b else len(statement)) is None:
+            return True
+    return False
 
 
 def _digit_count(symbols: bytes) -> int:
@@ -172,8 +255,8 @@ def _skip(pid: str, value: str) -> bool:
             return True
     if pid == "personal-email":
         local, _, domain = value.rpartition("@")
-        if local.lower() in _NOT_PERSONAL or domain.rsplit(".", 1)[-1].lower() in _FILE_TLDS \
-                or _FAKE_EMAIL.search(value):
+        if domain.rsplit(".", 1)[-1].lower() in _FILE_TLDS or _FAKE_EMAIL.search(value) \
+                or not personal_email(value):
             return True
     return False
 
@@ -199,14 +282,46 @@ class Pii(PackRuleMixin, RecordRule):
     must not spread the secret further.  One finding per field and severity names the first
     item and how many more there are.
 
-    Left alone: addresses at example domains (``example.com``, ``test``, ``yourcompany``…)
-    and ``git@github.com``-style addresses, file names like ``icon@2x.png``, fictional 555
-    numbers and numbers with two digits or a ``1234567`` run, version numbers, dates, ISBNs
-    and arithmetic (they do not have a phone number's shape), the well-known test card numbers
-    (``4111 1111 1111 1111``, ``4242…``), and placeholder keys (``sk-...``,
-    ``sk-xxxxxxxxxxxxxxxxxxxx``, ``YOUR_API_KEY``, AWS's documented ``AKIAIOSFODNN7EXAMPLE``,
-    anything with "example", "your", "dummy", "test" or too few distinct characters).
-    Numbers are read in the digits 0-9 only (not, say, Arabic-Indic or full-width digits).
+    It reports data that looks like a real person's (or a real secret): a personal-looking
+    e-mail address, phone or card number in a prompt or an answer, when the task is not about
+    such data itself.
+
+    Left alone:
+
+    * values that cannot be real: addresses at reserved or made-up domains (``example.com``,
+      ``.test``, ``.invalid``, ``.localhost``, ``.local``, ``.internal``, ``company.com``,
+      ``yourdomain.com``…); North American numbers that break the numbering plan
+      (``123-456-7890``: an area code or exchange starting with 0 or 1, an N11 code) and the
+      fictional ``555-01xx``; the UK regulator's drama ranges (``+44 7700 900xxx``,
+      ``+44 20 7946 0xxx``…) and Australia's; social security numbers never issued
+      (``123-45-6789``, ``078-05-1120``, area 000/666/9xx); card numbers that fail the Luhn
+      checksum or are published test numbers (``4111 1111 1111 1111``, ``4242…``,
+      ``5105 1051 0510 5100``…); one digit repeated or a counting run;
+    * stand-ins a writer types: ``xxxx@gmail.com``, ``123@…``, ``abc@…``, ``user123@…``,
+      ``john.doe@…``, ``first.last@…``, ``your.name@…``, ``git@github.com``-style
+      addresses, file names like ``icon@2x.png``;
+    * an organisation's published contact points: role mailboxes (``support@``, ``info@``,
+      ``noreply@``, ``offers@``, ``customer.service@``…, after RFC 2142), toll-free and
+      premium numbers (800, 888…; UK 080x, 03, 084x, 087x, 09), and a number given as a
+      helpline's, switchboard's, hospital's, company's… (a word naming one on its line, and
+      none such as "my", "mobile" or "home");
+    * the task's material: when the instruction (for a chat, the first user turn) is about
+      such data itself — to extract, validate, format, mask, generate or
+      store e-mail addresses, phone or card numbers, a contact entry — its e-mail, phone, SSN
+      and card values are the subject of the task, not someone's data; not when the sentence
+      speaks of the writer's own ("save my new phone number"), and never for keys and tokens;
+    * version numbers, dates, ISBNs and arithmetic (they do not have a phone number's shape),
+      and placeholder keys (``sk-...``, ``sk-xxxxxxxxxxxxxxxxxxxx``, ``YOUR_API_KEY``, AWS's
+      documented ``AKIAIOSFODNN7EXAMPLE``, anything with "example", "your", "dummy", "test"
+      or too few distinct characters).
+
+    Numbers are read in the digits 0-9 only (not, say, Arabic-Indic or full-width digits), and
+    phone numbers only with a ``+`` country code or in the North American shapes above.
+
+    Measured: on 12 public fine-tuning files, 0 of 5 findings (3 records, all of them) were
+    real defects (judged by reading each record: a phone number to extract, an e-mail address
+    to validate, a contact entry to create, all left alone now); searched for other phone,
+    e-mail and id shapes, the files hold no real-looking personal data it misses.
 
     ## Why it hurts fine-tuning
     Models memorise rare strings seen in training and can repeat them to anyone: a key or a
@@ -252,8 +367,17 @@ class Pii(PackRuleMixin, RecordRule):
         records = batch.records
         return [records[i] for i in sorted(found)]
 
+    def setup(self) -> None:
+        super().setup()
+        self._asked: tuple = (None, False)  # (record, whether its task is about such data)
+
     def check_span(self, record, turn, field, text):
         found = self._scan(text, turn.role, field, self.builtin)
+        if found and any(p.id in _TASK_KINDS for p, _ in found):
+            if self._asked[0] is not record:
+                self._asked = (record, about_personal_data(_task_statement(record)))
+            if self._asked[1]:  # the values are the task's material
+                found = [(p, v) for p, v in found if p.id not in _TASK_KINDS]
         return self._findings(record, field, found) if found else None
 
     def _scan(self, text, role, field, builtin):
@@ -270,7 +394,8 @@ class Pii(PackRuleMixin, RecordRule):
                     continue
                 seen.add(start)
                 value = m.group()
-                if _skip(p.id, value):
+                if _skip(p.id, value) or p.id == "personal-phone" and _organisation_number(
+                        text, start, a + m.end()):
                     continue
                 found.append((p, value))
         return found

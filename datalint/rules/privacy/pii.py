@@ -279,8 +279,8 @@ class Pii(PackRuleMixin, RecordRule):
       and labelled US social security numbers.
 
     Messages mask what was found (``sk-p…f3``, ``j…@gmail.com``, card ``…4242``): the report
-    must not spread the secret further.  One finding per field and severity names the first
-    item and how many more there are.
+    must not spread the secret further.  One finding per record names the first item and
+    how many more there are; the most severe item found decides its level.
 
     It reports data that looks like a real person's (or a real secret): a personal-looking
     e-mail address, phone or card number in a prompt or an answer, when the task is not about

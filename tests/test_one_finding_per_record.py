@@ -32,14 +32,18 @@ def test_fields_of_one_record_give_one_finding(tmp_path):
 
 def test_merge_keeps_the_worst_level_and_leaves_other_rules_and_records_alone():
     findings = [_finding("C001", 0, "instruction"),  # found before this batch: untouched
-                _finding("C002", 0, "instruction"), _finding("C002", 0, "input", "error"),
-                _finding("C002", 0, "input", "error"), _finding("P001", 0, "input"),
+                _finding("C002", 0, "instruction"), _finding("C002", 0, "input", "error", "k"),
+                _finding("C002", 0, "input", "warning", "m"),
+                _finding("C002", 0, "input", "error", "k"), _finding("P001", 0, "input"),
                 _finding("C002", 1, "output"),
                 Finding("C002", "c002", "warning", "dataset", Location("d.jsonl"))]
     merge_fields(findings, 1)
     assert [(f.code, f.location.index) for f in findings] == [
         ("C001", 0), ("C002", 0), ("P001", 0), ("C002", 1), ("C002", None)]
     merged = findings[1]
-    assert merged.severity == "error"
-    assert merged.message == "m (also in `input`)"
+    # the most severe finding gives the place; the same field's other message is added once,
+    # the other field is named
+    assert merged.severity == "error" and merged.location.field == "input"
+    assert merged.message == "k; m (also in `instruction`)"
+    assert merged.data == {"also_in": ["instruction"]}
     assert findings[0].message == findings[2].message == findings[3].message == "m"

@@ -13,36 +13,47 @@ from .suppress import Suppressions
 
 
 def merge_fields(findings: list[Finding], start: int) -> None:
-    """One finding per record and rule: the findings a rule made from ``start`` on about
-    other fields of the same record (an Alpaca instruction and its input, two turns) are
-    folded into its first one, which names them in its message ("also in `input`") and in
-    its data (``also_in``).  The most severe level of the group is kept."""
-    heads: dict[tuple, tuple[Finding, list[str]]] = {}
-    out: list[Finding] = []
+    """One finding per record and rule: the findings a rule made from ``start`` on about the
+    same record (two fields of it, an Alpaca instruction and its input, or two kinds of
+    defect in one field) fold into one.  The most severe of them (the first, among equals)
+    gives the level and the place; a different message on the same field is added to its
+    message ("…; API key …"), other fields are named ("also in `input`") and listed in its
+    data (``also_in``)."""
+    groups: dict[tuple, list[Finding]] = {}
+    out: list[Finding | tuple] = []
     for f in findings[start:]:
         loc = f.location
         if loc.index is None:
             out.append(f)
             continue
         key = (f.code, loc.path, loc.index)
-        head = heads.get(key)
-        if head is None:
-            heads[key] = (f, [])
-            out.append(f)
-            continue
-        kept, fields = head
-        if loc.field and loc.field != kept.location.field and loc.field not in fields:
-            fields.append(loc.field)
-        if SEVERITY_RANK[f.severity] > SEVERITY_RANK[kept.severity]:
-            kept.severity = f.severity
-    if len(out) == len(findings) - start:
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [f]
+            out.append(key)
+        else:
+            group.append(f)
+    if all(len(g) == 1 for g in groups.values()):
         return
-    for kept, fields in heads.values():
-        if fields:
-            kept.message += " (also in " + ", ".join(f"`{x}`" for x in fields) + ")"
-            kept.data = {**(kept.data or {}), "also_in": fields}
+    merged: dict[tuple, Finding] = {}
+    for key, group in groups.items():
+        head = max(group, key=lambda f: SEVERITY_RANK[f.severity])  # the first among equals
+        if len(group) > 1:
+            messages, fields = [head.message], []
+            for f in group:
+                field = f.location.field
+                if field == head.location.field:
+                    if f.message not in messages:
+                        messages.append(f.message)
+                elif field and field not in fields:
+                    fields.append(field)
+            head.message = "; ".join(messages)
+            if fields:
+                head.message += " (also in " + ", ".join(f"`{x}`" for x in fields) + ")"
+                head.data = {**(head.data or {}), "also_in": fields}
+        merged[key] = head
     del findings[start:]
-    findings.extend(out)
+    findings.extend(merged[x] if isinstance(x, tuple) else x for x in out)
 
 
 class RecordPass:

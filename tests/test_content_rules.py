@@ -357,3 +357,161 @@ def test_boilerplate_on_the_demo_and_real_corpora(corpora):
     true = sum(verdicts[k] == "true" for k in found)
     assert true >= 0.8 * len(found), (true, len(found))
     assert not [k for k in found if k[0] == "llamafactory_glaive_toolcall_en_demo.json"]
+
+# -- unfilled-placeholder ---------------------------------------------------------------------
+
+def alpaca(instruction: str, output: str, input: str = "") -> dict:
+    return {"instruction": instruction, "input": input, "output": output}
+
+
+def _placeholders(report) -> dict[int, object]:
+    """record index -> its unfilled-placeholder finding"""
+    return {f.location.index: f for f in report.findings if f.name == "unfilled-placeholder"}
+
+
+# For each pattern of the pack: a record it must flag, and a look-alike it must leave alone.
+_SLOT_CASES = [
+    ("double-brace", chat("Who made you?", "I was built by {{author}}."),
+     chat("How do I print the commit in a workflow?",
+          "Add a step that echoes ${{ github.sha }} to the log.")),
+    ("single-brace", chat("Where is my order?", "Hi {customer_name}, it ships today."),
+     chat("Which endpoint cancels an order?",
+          "Send DELETE /orders/{order_id}; the sequence {x_n} is unrelated.")),
+    ("brace-instruction", chat("What is the sender line?", "From: {Your Name}"),
+     chat("How do I make text bold in LaTeX?", "Write \\textbf{Your text here} in the body.")),
+    ("bracket-instruction", chat("How can I reach support?", "Call [Insert phone number here]."),
+     chat("Write the opening of a scene.", "[Enter KING and QUEEN]\nKING: We are late.")),
+    ("bracket-slot", alpaca("Tell a story about a baker.", "[Name] baked bread every dawn."),
+     alpaca("Write an email to a new client.", "Dear [Client Name],\n\nWelcome aboard.")),
+    ("bracket-caps-slot", chat("Who won the race?", "The winner was [FULL NAME]."),
+     chat("Show a link.", "See [NAME](https://example.com/name) for the details.")),
+    ("angle-caps-slot", alpaca("Is this article biased?", "It is balanced.", "<NEWS ARTICLE>"),
+     alpaca("Reply with the city and country, as <CITY>, <COUNTRY>.", "Lima, Peru")),
+    ("angle-instruction", chat("How do I get the newsletter?", "Write to <your email> today."),
+     alpaca("Write a letter of thanks to my mentor.", "Dear Dr. Ito,\n\nThank you.\n\n<Your Name>")),
+]
+
+
+@pytest.mark.parametrize("pattern,flagged,look_alike", _SLOT_CASES,
+                         ids=[c[0] for c in _SLOT_CASES])
+def test_each_slot_pattern_and_a_look_alike(tmp_path, pattern, flagged, look_alike):
+    found = _placeholders(lint_records(tmp_path, [flagged, look_alike],
+                                       select=["unfilled-placeholder"]))
+    assert list(found) == [0]
+    assert found[0].data["pattern"] == pattern
+
+
+@pytest.mark.parametrize("record", [
+    # a letter, an e-mail, a template or a script asked for: the sender, the recipient and
+    # the date cannot be known
+    alpaca("Compose an apology letter to a customer.", "Dear [Customer Name],\n\nSorry.\n\n"
+           "Sincerely,\n[Your Name]"),
+    alpaca("Insert a closing salutation to this email.", "Dear Ana,\n\nSee you Monday.\n\n"
+           "Regards,\n[Your Name]", "Dear Ana,\n\nSee you Monday."),
+    alpaca("Generate a template for logging a support call.", "Date: [insert date]\n"
+           "Caller: [insert name]"),
+    alpaca("Write the script of a sales call.", "Hi, this is [Salesperson's Name] from "
+           "[Company Name]."),
+    alpaca("Create an about us page for a bakery.", "Welcome to [Business Name]!"),
+    alpaca("Introduce yourself at a networking event.", "Hello! My name is [Name]."),
+    # the answer repeats a slot the prompt gave
+    chat("Fix the grammar of this template: 'Dear [Name], we has shipped it.'",
+         "Dear [Name], we have shipped it."),
+    # de-identification
+    chat("Redact the patient details: Ada Ruiz, 12 Oak St.", "[Name], [Address]."),
+    # a format written in the prompt
+    chat("Answer in the format {Name}-{River}: which river flows through Cairo?", "Cairo-Nile"),
+    # a template whose variables were asked for
+    chat("Write a Jinja template for a greeting.", "Hello {{ user.first_name }}!"),
+])
+def test_slots_meant_to_be_there_are_left_alone(tmp_path, record):
+    assert _placeholders(lint_records(tmp_path, [record], select=["unfilled-placeholder"])) == {}
+
+
+@pytest.mark.parametrize("record", [
+    # the prompt gives the value the slot stands for
+    alpaca("Write a thank-you letter to the employee.", "Dear [Employee Name],\n\nThanks.",
+           "Employee Name: Ravi Menon"),
+    alpaca("Write an email to my landlord. My name is Sam Lee.", "Dear landlord,\n\nThe tap "
+           "leaks.\n\nBest,\n[Your Name]"),
+    # no document was asked for: the answer is meant to be final
+    alpaca("Who discovered penicillin?", "Penicillin was discovered by [Scientist Name]."),
+    # a template-engine slot in a letter asked for is still unfilled
+    alpaca("Write a letter to a friend.", "Dear {{friend}},\n\nI miss you."),
+    # a slot in the prompt that stands for missing material
+    alpaca("Name the capital of <insert name of a country>.", "The capital is Ottawa."),
+    chat("Write a story about {topic}.", "Once upon a time."),
+    {"messages": [{"role": "system", "content": "You are {assistant_name}."},
+                  {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]},
+])
+def test_slots_in_text_meant_to_be_final_are_reported(tmp_path, record):
+    assert list(_placeholders(lint_records(tmp_path, [record],
+                                           select=["unfilled-placeholder"]))) == [0]
+
+
+def test_one_finding_per_record_names_the_other_fields(tmp_path):
+    rec = alpaca("Name the capital of <insert a country here>.", "Ottawa.",
+                 "<insert a country here> - Canada")
+    (f,) = lint_records(tmp_path, [rec], select=["unfilled-placeholder"]).findings
+    assert f.location.field == "instruction" and "also in input" in f.message
+
+
+def _identity_like(n: int, slotted: set[int], slot: str = "{{name}}") -> list[dict]:
+    return [alpaca(f"Question {i}?", f"I am {slot}, here to help." if i in slotted
+                   else f"Answer {i}.") for i in range(n)]
+
+
+def test_a_slot_throughout_a_file_is_one_finding_with_its_records(tmp_path):
+    slotted = set(range(0, 40)) - {7, 21}
+    records = _identity_like(40, slotted)
+    records[3]["output"] = "I am {{name}}, made by {{author}}; write to [Insert email here]."
+    found = _placeholders(lint_records(tmp_path, records, select=["unfilled-placeholder"]))
+    systemic = [f for f in found.values() if f.data.get("systemic")]
+    (f,) = systemic
+    assert f.data["placeholders"] == {"{{name}}": 38}
+    assert {f.location.index, *(r.index for r in f.related)} == slotted
+    assert "38 records" in f.message and "substitute" in f.message
+    # the record with other slots too keeps a finding of its own for them
+    assert set(found) == {0, 3}
+    assert found[3].data["placeholder"] in ("{{author}}", "[Insert email here]")
+
+
+def test_a_slot_repeated_here_and_there_stays_one_finding_per_record(tmp_path):
+    # 12 records in 1,000 (about 1%, as the repeated slots of the public sets): not systemic
+    slotted = set(range(5, 1000, 83))
+    found = _placeholders(lint_records(tmp_path, _identity_like(1000, slotted),
+                                       select=["unfilled-placeholder"]))
+    assert set(found) == slotted
+    assert not any(f.data.get("systemic") for f in found.values())
+
+
+def test_systemic_thresholds_are_options(tmp_path):
+    slotted = set(range(0, 1000, 50))  # 20 records, 2% of their span
+    records = _identity_like(1000, slotted)
+    found = _placeholders(lint_records(tmp_path, records, select=["unfilled-placeholder"],
+                                       options={"unfilled-placeholder":
+                                                {"systemic-share": 0.01}}))
+    assert len(found) == 1 and next(iter(found.values())).data["records"] == 20
+    found = _placeholders(lint_records(tmp_path, records, select=["unfilled-placeholder"],
+                                       options={"unfilled-placeholder":
+                                                {"systemic-records": 21,
+                                                 "systemic-share": 0.01}}))
+    assert set(found) == slotted
+
+
+def test_a_suppressed_record_leaves_the_systemic_finding(tmp_path):
+    records = _identity_like(30, set(range(30)))
+    records[0]["_datalint_ignore"] = ["unfilled-placeholder"]
+    rep = lint_records(tmp_path, records, select=["unfilled-placeholder"])
+    (f,) = rep.findings
+    assert f.location.index == 1 and f.data["records"] == 29
+    assert rep.suppressed == 1
+
+
+def test_an_answer_may_repeat_a_slot_its_prompt_gave():
+    from datalint.rules.content._slot_context import Prompt
+
+    prompt = Prompt("Tell [Name] that the meeting moved.")
+    assert prompt.leaves_open("bracket-slot", "[Name]", False)
+    assert not prompt.leaves_open("bracket-slot", "[Date]", False)
+    assert not Prompt("Who are you?").leaves_open("double-brace", "{{name}}", True)

@@ -107,7 +107,9 @@ class UnfilledPlaceholder(PackRuleMixin, RecordRule):
     and reference definitions; citations ``[1]``; indexing ``a[i]``; option letters ``[A]``;
     HTML tags such as ``<BR>`` or ``<TITLE>``; generics ``List<T>``.  Plain words in brackets
     are reported only when they name a typical slot (Name, Date, Company, Address…) or start
-    with an instruction to the writer (Your, Insert, Enter).
+    with an instruction to the writer (Your, Insert, Enter).  Answers that are bad on purpose
+    are not scanned: the rejected side of a preference pair and a KTO answer labelled
+    ``false`` (a slot there is a reason the answer lost, not a defect of the data).
 
     ## Why it hurts fine-tuning
     The model learns to print ``{{name}}`` or ``[Your Name]`` instead of an answer: a template
@@ -135,6 +137,8 @@ class UnfilledPlaceholder(PackRuleMixin, RecordRule):
     name = "unfilled-placeholder"
     summary = "a template slot such as {{name}} or [Your Name] left in the text"
     severity = "warning"
+
+    rejected_side = False  # an answer bad on purpose: see PackRuleMixin
 
     def check_span(self, record, turn, field, text):
         f = self._check_span(record, turn.role, field, text)

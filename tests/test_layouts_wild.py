@@ -352,3 +352,45 @@ def test_a_kto_label_under_another_name_is_mapped_in_config(tmp_path):
     rep = run(p, select=["C007", "R004"], fields={"label": "desirable"})
     assert rep.findings == []
     assert [f.name for f in run(p, select=["C007", "R004"]).findings] == ["truncated-response"]
+
+
+# -- layouts not read: one finding per file -----------------------------------------------------
+
+def test_a_file_of_one_unknown_structure_gets_one_finding(tmp_path):
+    recs = [{"question_text": f"Q{i}?", "reply_text": f"A{i}."} for i in range(60)]
+    p = write_jsonl(tmp_path / "qa.jsonl", recs)
+    rep = run(p, select=STRUCTURE)
+    (f,) = rep.findings
+    assert f.name == "unknown-format" and f.location.index is None
+    assert "60 records" in f.message and "question_text, reply_text" in f.message
+    assert len(f.related) == 5
+    # clean cannot judge a file it does not read: it keeps every record
+    out = tmp_path / "out.jsonl"
+    r = CliRunner().invoke(main, ["clean", str(p), "-o", str(out), "--isolated"],
+                           catch_exceptions=False)
+    assert r.exit_code == 0 and out.read_bytes() == p.read_bytes()
+
+
+def test_odd_records_in_a_file_that_is_read_are_reported_one_by_one(tmp_path):
+    good = {"messages": [{"role": "user", "content": "Hi"},
+                         {"role": "assistant", "content": "Hello!"}]}
+    recs = [good, {"question_text": "Q?"}, good, {"question_text": "R?"}]
+    rep = run(write_jsonl(tmp_path / "d.jsonl", recs), select=["F002"])
+    assert names(rep) == [(1, "unknown-format"), (3, "unknown-format")]
+
+
+@pytest.mark.parametrize("raw, says", [
+    ({"message_id": "m1", "parent_id": None, "user_id": "u", "text": "Hello?",
+      "role": "prompter", "lang": "en"}, "looks like Open-Assistant messages"),
+    ({"question_id": 1, "category": "writing", "turns": ["Write a poem.", "Shorter."]},
+     "looks like a prompt set"),
+])
+def test_a_recognised_layout_that_is_not_read_says_what_it_is(tmp_path, raw, says):
+    rep = run(write_jsonl(tmp_path / "d.jsonl", [raw] * 30), select=STRUCTURE)
+    (f,) = rep.findings
+    assert f.name == "unknown-format" and says in f.message and "30 records" in f.message
+
+
+def test_corpus_prompt_set_gets_one_unknown_format_finding(corpora):
+    rep = run(corpora / "mt_bench_questions.jsonl", select=STRUCTURE)
+    assert [(f.name, f.location.index) for f in rep.findings] == [("unknown-format", None)]

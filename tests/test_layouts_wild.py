@@ -92,15 +92,15 @@ def test_the_rejected_side_is_not_judged_for_quality_but_for_hygiene(tmp_path):
            for i, v in enumerate(["As an AI language model, I cannot answer that.",
                                   "Hello {{user_name}}, welcome back!",
                                   "The answer to your question depends on the", loop])]
-    quality = ["C002", "C007", "C009", "C010"]
+    quality = ["C002", "C007", "C009"]
     rep = lint_records(tmp_path, bad, select=quality)
     assert rep.findings == []
     # the same answers on the chosen side are the data's defects
     swapped = [{**r, "chosen": r["rejected"], "rejected": r["chosen"]} for r in bad]
     rep = lint_records(tmp_path, swapped, select=quality)
     assert {f.location.field for f in rep.findings} == {"chosen.value"}
-    assert {f.name for f in rep.findings} == {"boilerplate-response", "unfilled-placeholder",
-                                              "truncated-response", "repeated-content"}
+    assert {f.name for f in rep.findings} == {"unfilled-placeholder", "truncated-response",
+                                              "repeated-content"}
     # mojibake and leaked tokens are the file's defects whichever side holds them
     dirty = [{"conversations": [{"from": "human", "value": "Describe the café."}],
               "chosen": {"from": "gpt", "value": "A small café with a terrace."},
@@ -297,7 +297,9 @@ def test_kto_answers_labelled_false_are_rejected_answers(name):
         else:
             assert [t.role for t in r.turns] == [USER]
             assert [(t.role, t.branch) for t in r.rejected] == [(ASSISTANT, REJECTED)]
-    rep = run(LAYOUTS / name)
+    # boilerplate-response is left out: whether it reads the rejected side is that rule's
+    # own choice, tested with its fixture
+    rep = run(LAYOUTS / name, ignore=["C010"])
     # structure is whole, and the bad answers are bad on purpose: not the data's defects,
     # and a good and a bad answer to one prompt are no duplicate prompt
     assert [f.code for f in rep.findings if f.code != "S001"] == []
@@ -309,9 +311,8 @@ def test_kto_tag_and_the_same_answers_labelled_true(tmp_path):
     recs = [{"conversations": [{"from": "human", "value": f"Question {i}?"},
                                {"from": "gpt", "value": answer}], "kto_tag": tag}
             for tag in (False, True) for i, answer in enumerate(answers)]
-    rep = lint_records(tmp_path, recs, select=["C002", "C007", "C010", "R004", "R005"])
-    assert names(rep) == [(3, "boilerplate-response"), (4, "unfilled-placeholder"),
-                          (5, "truncated-response")]
+    rep = lint_records(tmp_path, recs, select=["C002", "C007", "R004", "R005"])
+    assert names(rep) == [(4, "unfilled-placeholder"), (5, "truncated-response")]
     # a label that is not a boolean is no KTO label: the answer is an ordinary answer
     assert adapt({**recs[0], "kto_tag": "false"}).rejected is None
 

@@ -15,7 +15,7 @@ class BoilerplateResponse(RecordRule):
 
     ## What it does
     Scans assistant answers (chat and ShareGPT assistant messages, Alpaca and
-    prompt/completion answers, the chosen answer of a preference pair) for the
+    prompt/completion answers, the chosen and rejected answers of preference pairs) for the
     stock phrases of chat-model disclaimers and refusals, from the pattern pack
     ``packs/boilerplate.toml``, whose pattern ids start with their category:
 
@@ -30,9 +30,7 @@ class BoilerplateResponse(RecordRule):
     assistant"), a phrase right after a quotation mark (an answer that discusses the phrase
     itself), and ordinary uses of the same words: "I'm sorry to hear that", "I'm sorry, but I
     can't make it on Friday" (a refusal needs a task verb: help, provide, create, access…),
-    "I am an AI researcher".  Answers that are bad on purpose are not scanned either: the
-    rejected side of a preference pair and a KTO answer labelled ``false`` (a refusal is often
-    what such a side shows the model not to do).
+    "I am an AI researcher".
 
     ## Why it hurts fine-tuning
     These answers come from a chat model used to generate the data.  Fine-tuned on them, the
@@ -71,9 +69,10 @@ class BoilerplateResponse(RecordRule):
             return ()
         may_match = ps.may_match
         out = None
-        # the rejected side (a preference pair's losing answer, a KTO answer labelled false)
-        # is left alone: a refusal there is the point of the pair (see datalint.io.record)
-        for t in record.turns:
+        turns = record.turns
+        if record.rejected:
+            turns = turns + record.rejected
+        for t in turns:
             if t.role != ASSISTANT:
                 continue
             text = t.text

@@ -25,6 +25,10 @@ class UnknownFormat(RecordRule):
     Such a finding points at the file, not at a record: ``datalint clean`` drops nothing for
     it.  In a file whose other records do fit a layout, each odd record is reported.
 
+    Measured: on the 12 public fine-tuning files of the project's corpus, 1 of 1 finding was
+    real (a prompt set with no answers, reported once instead of 40 times; judged by reading
+    the file, ``benchmarks/judgements/F002.jsonl``).
+
     ## Why it hurts fine-tuning
     A trainer given a record it cannot map either fails or, worse, trains on an empty or
     mis-assembled example.  An unknown layout usually means a column was renamed upstream.
@@ -41,7 +45,7 @@ class UnknownFormat(RecordRule):
     ## Options
     ``max-per-file`` (int, default 20): in a file whose other records fit a layout, records
     reported one by one per field set; further records with the same fields are counted in
-    the last finding.  ``max-related`` (int, default 5): for a file no record of which fits,
+    the last finding.  ``max-related`` (int, default 5): for a file none of whose records fits,
     how many of its records the finding lists.  Field mapping is configured under
     ``[tool.datalint.fields]``.
     """
@@ -65,7 +69,7 @@ class UnknownFormat(RecordRule):
         return batch.with_layout(None)
 
     def check_batch(self, batch, out) -> None:
-        # every record is counted (a file no record of which fits is reported once), but
+        # every record is counted (a file none of whose records fits is reported once), but
         # only those no layout fit are looked at
         records = batch.records
         counts = self.records

@@ -51,7 +51,8 @@ from .rules.content.too_long import TooLong
 CONFIG_FILES = ("datalint.toml", ".datalint.toml", "pyproject.toml")
 FAIL_ON = ("error", "warning", "info", "never")
 CANONICAL_FIELDS = ("messages", "conversations", "instruction", "input", "output", "response",
-                    "prompt", "completion", "chosen", "rejected", "text", "system", "history")
+                    "prompt", "completion", "chosen", "rejected", "text", "system", "history",
+                    "tools", "label", "instances")
 
 #: Top-level keys that set the option of the same name of one rule (the command line has an
 #: option for each too: ``--max-tokens``, ``--tokenizer``).

@@ -25,6 +25,23 @@ def write_jsonl(path: Path, records: Iterable[Any]) -> Path:
     return path
 
 
+def mapped_records(path, cfg: Config | None = None) -> list:
+    """Every record of a path, with its layout mapped (reader events are dropped)."""
+    from datalint.io.layouts import LayoutMapper
+    from datalint.io.readers import discover, read_source
+    from datalint.io.record import Record
+
+    cfg = cfg or Config()
+    mapper = LayoutMapper(cfg.fields, cfg.roles)
+    out = []
+    for src in discover([str(path)]):
+        for item in read_source(src):
+            if isinstance(item, Record):
+                mapper.adapt(item)
+                out.append(item)
+    return out
+
+
 def lint_records(tmp_path: Path, records: list[Any], select=None, **kw) -> Report:
     """Lint in-memory records (written as JSON Lines, one per line, line = index + 1)."""
     p = write_jsonl(tmp_path / "data.jsonl", records)

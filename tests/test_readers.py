@@ -23,7 +23,7 @@ from datalint.io.layouts import LayoutMapper
 from datalint.io.readers import discover, read_source
 from datalint.io.record import Record
 
-from .helpers import run, write_jsonl
+from .helpers import mapped_records, run, write_jsonl
 
 CHAT = [
     {"messages": [{"role": "system", "content": "You are a helpful travel assistant."},
@@ -37,17 +37,7 @@ def invoke(*args):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
-def records(path, cfg: Config | None = None) -> list[Record]:
-    """Every record of a path, with its layout mapped (reader events are dropped)."""
-    cfg = cfg or Config()
-    mapper = LayoutMapper(cfg.fields, cfg.roles)
-    out = []
-    for src in discover([str(path)]):
-        for item in read_source(src):
-            if isinstance(item, Record):
-                mapper.adapt(item)
-                out.append(item)
-    return out
+records = mapped_records
 
 
 def findings(report):

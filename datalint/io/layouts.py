@@ -4,28 +4,56 @@ Supported layouts (detected per record, by the fields present):
 
 ==================  =========================================================================
 ``chat``            OpenAI chat: ``messages`` = [{role, content, tool_calls, tool_call_id,
-                    weight}]; content may be a string or a list of text parts
-``sharegpt``        ``conversations`` = [{from, value}] (``role``/``content`` also accepted)
-``preference``      ``chosen`` + ``rejected`` (strings or message lists), optional ``prompt``
-``alpaca``          ``instruction`` + optional ``input`` + ``output`` (or ``response``);
-                    optional ``system`` and ``history`` ([[question, answer], …])
+                    weight}]; content may be a string or a list of text parts; optional
+                    ``tools``.  Also ``conversation`` (LMSYS-Chat, WildChat) as a message list
+``sharegpt``        ``conversations`` = [{from, value}] (``role``/``content`` also accepted),
+                    optional ``system`` and ``tools`` (LLaMA-Factory: a JSON string);
+                    ``function_call`` turns are assistant tool calls, ``observation`` turns
+                    tool results
+``preference``      ``chosen`` + ``rejected`` (strings, message lists or single messages),
+                    the prompt in ``prompt``, ``conversations`` (LLaMA-Factory) or
+                    ``messages``; the chosen answer ends ``turns``, the rejected one is
+                    ``Record.rejected``
+``alpaca``          ``instruction`` + optional ``input`` (Dolly: ``context``) + ``output``
+                    (or ``response``); optional ``system`` and ``history``
+                    ([[question, answer], …])
+``self-instruct``   ``instruction`` + ``instances`` = [{input, output}] (self-instruct seed
+                    tasks): the first instance is ``turns``, the others ``alternatives``
+``oasst-tree``      an Open-Assistant message tree: ``prompt`` = {text, role: prompter,
+                    replies: [{text, role, rank, replies}, …]} (``message_tree_id``)
 ``prompt-completion`` ``prompt`` + ``completion`` (also ``prompt``/``response``,
-                    ``question``/``answer``, ``input``/``output``)
+                    ``question``/``answer``, ``input``/``output``, ``inputs``/``targets``)
 ``text``            plain ``text``
 ==================  =========================================================================
 
-Anything else is ``unknown-format``.  Field names can be mapped in config
-(``[tool.datalint.fields]``) and role names with ``[tool.datalint.roles]``.
+KTO records (LLaMA-Factory's ``messages`` or ``conversations`` with a boolean ``label`` or
+``kto_tag``; TRL's ``prompt``/``completion``/``label``) keep their layout; an answer labelled
+``false`` is moved from ``turns`` to ``Record.rejected`` (it is trained against, like the
+losing side of a preference pair) and the label stays in the record's metadata.
+
+An Open-Assistant tree is one record: its turns are the best-ranked path (at each level the
+reply with the lowest ``rank``, not deleted and not rejected by review; a path ending on an
+unanswered prompter message is cut after its last assistant reply), every other root-to-leaf
+path is an alternative, and the ranks along the best path are kept as the metadata field
+``ranks`` (``null`` for the prompt), with ``paths``, the number of root-to-leaf paths.
+
+Anything else is ``unknown-format``; a few layouts datalint recognises but does not read (an
+Open-Assistant message list, a prompt set of question ``turns``) say so in the finding.  Field
+names can be mapped in config (``[tool.datalint.fields]``) and role names with
+``[tool.datalint.roles]``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from ..rules.format.missing_field import MISSING_FIELD
 from ..rules.format.unknown_format import UNKNOWN_FORMAT
 from ..rules.format.wrong_type import WRONG_TYPE
-from .record import ASSISTANT, SUPPRESS_FIELD, SYSTEM, TOOL, USER, Record, Span, Turn
+from .record import (ASSISTANT, REJECTED, SUPPRESS_FIELD, SYSTEM, TOOL, USER, Record, Span,
+                     Turn)
 from .record import _new as _new_object
 
 ROLE_ALIASES: dict[str, str] = {
@@ -33,6 +61,7 @@ ROLE_ALIASES: dict[str, str] = {
     "developer": SYSTEM,
     "user": USER,
     "human": USER,
+    "prompter": USER,
     "assistant": ASSISTANT,
     "gpt": ASSISTANT,
     "model": ASSISTANT,
@@ -47,10 +76,16 @@ ROLE_ALIASES: dict[str, str] = {
     "function_call": ASSISTANT,
 }
 
-LAYOUTS = ("chat", "sharegpt", "preference", "alpaca", "prompt-completion", "text")
+LAYOUTS = ("chat", "sharegpt", "preference", "alpaca", "self-instruct", "oasst-tree",
+           "prompt-completion", "text")
 
 _PC_PAIRS = (("prompt", "completion"), ("prompt", "response"), ("question", "answer"),
-             ("input", "output"))
+             ("input", "output"), ("inputs", "targets"))
+
+#: The raw role of a ShareGPT turn that is a tool call (LLaMA-Factory's ``function_tag``).
+_FUNCTION_CALL = "function_call"
+#: The fields holding a KTO record's label (TRL's ``label``, LLaMA-Factory's ``kto_tag``).
+_KTO_LABELS = ("label", "kto_tag")
 
 # The fields each layout consumes; the others are the record's metadata.
 _CHAT_FIELDS = ("messages",)
@@ -58,6 +93,9 @@ _CHAT_TOOLS_FIELDS = ("messages", "tools")
 _SHAREGPT_FIELDS = ("conversations", "system", "tools")
 _PREFERENCE_FIELDS = ("prompt", "chosen", "rejected", "system")
 _ALPACA_FIELDS = ("instruction", "input", "output", "response", "system", "history")
+_DOLLY_FIELDS = ("instruction", "context", "output", "response", "system", "history")
+_SELF_INSTRUCT_FIELDS = ("instruction", "instances")
+_OASST_FIELDS = ("prompt",)
 _TEXT_FIELDS = ("text",)
 _TEXT_PART_TYPES = ("text", "input_text", "output_text")
 
@@ -73,6 +111,34 @@ def _a_type(v: Any) -> str:
     """The JSON type of ``v`` with its article: "a string", "an object"."""
     name = _type_name(v)
     return ("an " if name[0] in "aeiou" else "a ") + name
+
+
+def _is_oasst_tree(raw: dict) -> bool:
+    """An Open-Assistant message tree: a ``message_tree_id``, or a ``prompt`` that is a
+    message node (an object with ``text`` and ``replies`` or a prompter ``role``)."""
+    p = raw.get("prompt")
+    if type(p) is not dict:
+        return "message_tree_id" in raw and "prompt" in raw
+    return "text" in p and ("replies" in p or p.get("role") == "prompter"
+                            or "message_id" in p)
+
+
+def unread_layout(raw: dict) -> str | None:
+    """What a record that no layout fits looks like, when it is a known layout datalint
+    does not read: the text of the unknown-format finding (what it is, what datalint reads,
+    how to convert it).  None: nothing recognised."""
+    if "message_id" in raw and "parent_id" in raw and "text" in raw and "role" in raw:
+        return ("looks like Open-Assistant messages (one message per line, linked by "
+                "`parent_id`); datalint reads whole conversations or Open-Assistant message "
+                "trees (`*.trees.jsonl`); convert it with oasst_data's messages-to-trees "
+                "script or build a `messages` list per conversation")
+    turns = raw.get("turns")
+    if isinstance(turns, list) and turns and all(isinstance(t, str) for t in turns):
+        return ("looks like a prompt set (questions in `turns`, as in MT-Bench) with no "
+                "answers; datalint reads training records with answers (`messages`, "
+                "`conversations`, `instruction`/`output`…): lint it as a production sample "
+                "(--production) rather than as training data")
+    return None
 
 
 class LayoutMapper:
@@ -97,10 +163,17 @@ class LayoutMapper:
         if self.fields:
             raw = self._rename(raw)
         used: tuple[str, ...]
-        if "messages" in raw:
+        if "chosen" in raw or "rejected" in raw:
+            rec.layout = "preference"
+            used = self._preference(rec, raw)
+        elif "messages" in raw:
             rec.layout = "chat"
             rec.turns = self._messages(rec, raw["messages"], "messages")
-            used = _CHAT_TOOLS_FIELDS if "tools" in raw else _CHAT_FIELDS
+            used = _CHAT_FIELDS
+            if "tools" in raw:
+                used = _CHAT_TOOLS_FIELDS
+                self._tools(rec, raw["tools"])
+            self._kto(rec, raw)
         elif "conversations" in raw:
             rec.layout = "sharegpt"
             used = _SHAREGPT_FIELDS
@@ -109,23 +182,39 @@ class LayoutMapper:
                 turns.append(Turn(SYSTEM, raw["system"], "system", "system"))
             turns.extend(self._messages(rec, raw["conversations"], "conversations"))
             rec.turns = turns
-        elif "chosen" in raw or "rejected" in raw:
-            rec.layout = "preference"
-            used = _PREFERENCE_FIELDS
-            self._preference(rec, raw)
+            if "tools" in raw:
+                self._tools(rec, raw["tools"])
+            self._kto(rec, raw)
         elif "instruction" in raw:
-            rec.layout = "alpaca"
-            used = _ALPACA_FIELDS
-            self._alpaca(rec, raw)
+            if "instances" in raw and "output" not in raw and "response" not in raw:
+                rec.layout = "self-instruct"
+                used = _SELF_INSTRUCT_FIELDS
+                self._self_instruct(rec, raw)
+            else:
+                rec.layout = "alpaca"
+                used = _DOLLY_FIELDS if "context" in raw and "input" not in raw \
+                    else _ALPACA_FIELDS
+                self._alpaca(rec, raw)
+        elif isinstance(raw.get("conversation"), list):
+            rec.layout = "chat"
+            used = ("conversation",)
+            rec.turns = self._messages(rec, raw["conversation"], "conversation")
+            self._kto(rec, raw)
+        elif _is_oasst_tree(raw):
+            rec.layout = "oasst-tree"
+            used = _OASST_FIELDS
+            self._oasst_tree(rec, raw)
         else:
             for p, c in _PC_PAIRS:
                 if p in raw and (c in raw or (p == "prompt")):
                     rec.layout = "prompt-completion"
                     used = (p, c)
                     self._prompt_completion(rec, raw, p, c)
+                    self._kto(rec, raw)
                     break
             else:
-                if "text" in raw:
+                hint = unread_layout(raw)
+                if "text" in raw and hint is None:
                     rec.layout = "text"
                     used = _TEXT_FIELDS
                     t = raw["text"]
@@ -139,13 +228,16 @@ class LayoutMapper:
                     rec.layout = None
                     used = ()
                     keys = ", ".join(sorted(str(k) for k in raw)[:8]) or "no fields"
-                    rec.add_issue(UNKNOWN_FORMAT, None,
+                    rec.add_issue(UNKNOWN_FORMAT, None, hint or
                                   f"no known layout fits this record (fields: {keys})")
         # metadata and id: everything the layout did not consume, made from the raw fields
         # when first asked for (from the renamed ones now, when fields are mapped)
         rec.consumed = used
-        if raw is not rec.raw:
-            rec.meta = {k: v for k, v in raw.items() if k not in used and k != SUPPRESS_FIELD}
+        if raw is not rec.raw or rec.layout == "oasst-tree":
+            meta = {k: v for k, v in raw.items() if k not in used and k != SUPPRESS_FIELD}
+            if rec._meta:  # what the layout added (an Open-Assistant tree's ranks)
+                meta.update(rec._meta)
+            rec.meta = meta
 
     # -- helpers --------------------------------------------------------------------------
     def _rename(self, raw: dict) -> dict:
@@ -201,7 +293,8 @@ class LayoutMapper:
                 # fast path: the common {"role": str, "content": str} message
                 raw_role = m.get("role")
                 content = m.get("content")
-                if type(raw_role) is str and type(content) is str:
+                if type(raw_role) is str and type(content) is str and \
+                        raw_role != _FUNCTION_CALL:
                     # Turn.plain(role, content, field, raw_role, branch), inlined: the call
                     # per turn cost 5-8% of reading a chat file (F001 alone over 20,000 of
                     # benchmarks/record_pass.py's records); tests/test_readers.py checks the
@@ -215,69 +308,144 @@ class LayoutMapper:
                     t.branch = branch
                     turns.append(t)
                     continue
-            f = f"{base}[{i}]"
-            if not isinstance(m, dict):
-                rec.add_issue(WRONG_TYPE, f, f"message is {_a_type(m)}, expected an object")
-                continue
-            if "role" in m:
-                rk, ck = "role", "content"
-            elif "from" in m:
-                rk, ck = "from", "value"
-            else:
-                rk, ck = "role", ("content" if "content" in m else "value")
-            raw_role = m.get(rk)
-            if raw_role is None:
-                rec.add_issue(MISSING_FIELD, f"{f}.{rk}", f"message has no `{rk}`")
-                role = "?"
-                raw_role = None
-            elif not isinstance(raw_role, str):
-                rec.add_issue(WRONG_TYPE, f"{f}.{rk}",
-                              f"`{rk}` is {_a_type(raw_role)}, expected a string")
-                role, raw_role = "?", None
-            else:
-                role = self._role(raw_role)
-            tool_calls = m.get("tool_calls")
-            if tool_calls is not None and not isinstance(tool_calls, list):
-                rec.add_issue(WRONG_TYPE, f"{f}.tool_calls",
-                              f"`tool_calls` is {_a_type(tool_calls)}, expected a list")
-                tool_calls = None
-            has_call = bool(tool_calls) or "function_call" in m
-            field = f"{f}.{ck}"
-            if ck not in m and not has_call:
-                rec.add_issue(MISSING_FIELD, field, f"message has no `{ck}`")
-                text = None
-            else:
-                text = self._content(rec, m.get(ck), field, required=not has_call)
-            weight = m.get("weight")
-            tcid = m.get("tool_call_id")
-            turns.append(Turn(role, text, field, raw_role, None, tool_calls,
-                              tcid if isinstance(tcid, str) else None,
-                              weight if isinstance(weight, (int, float)) else None, branch))
+            t = self._message(rec, m, f"{base}[{i}]", branch)
+            if t is not None:
+                turns.append(t)
         return turns
 
-    def _side(self, rec: Record, value: Any, field: str, branch: str | None) -> list[Turn]:
-        """One side of a preference pair: a string answer or a list of messages."""
+    def _message(self, rec: Record, m: Any, f: str, branch: str | None) -> Turn | None:
+        """One message object (``{role, content, …}`` or ShareGPT's ``{from, value}``) at
+        field ``f``; None when it is not an object (reported)."""
+        if not isinstance(m, dict):
+            rec.add_issue(WRONG_TYPE, f, f"message is {_a_type(m)}, expected an object")
+            return None
+        if "role" in m:
+            rk, ck = "role", "content"
+        elif "from" in m:
+            rk, ck = "from", "value"
+        else:
+            rk, ck = "role", ("content" if "content" in m else "value")
+        raw_role = m.get(rk)
+        if raw_role is None:
+            rec.add_issue(MISSING_FIELD, f"{f}.{rk}", f"message has no `{rk}`")
+            role = "?"
+            raw_role = None
+        elif not isinstance(raw_role, str):
+            rec.add_issue(WRONG_TYPE, f"{f}.{rk}",
+                          f"`{rk}` is {_a_type(raw_role)}, expected a string")
+            role, raw_role = "?", None
+        else:
+            role = self._role(raw_role)
+        tool_calls = m.get("tool_calls")
+        if tool_calls is not None and not isinstance(tool_calls, list):
+            rec.add_issue(WRONG_TYPE, f"{f}.tool_calls",
+                          f"`tool_calls` is {_a_type(tool_calls)}, expected a list")
+            tool_calls = None
+        has_call = bool(tool_calls) or "function_call" in m
+        field = f"{f}.{ck}"
+        if ck not in m and not has_call:
+            rec.add_issue(MISSING_FIELD, field, f"message has no `{ck}`")
+            text = None
+        else:
+            text = self._content(rec, m.get(ck), field, required=not has_call)
+        if tool_calls is None and raw_role is not None and text and \
+                raw_role.lower() == _FUNCTION_CALL:
+            tool_calls = _written_calls(text)
+        weight = m.get("weight")
+        tcid = m.get("tool_call_id")
+        return Turn(role, text, field, raw_role, None, tool_calls,
+                    tcid if isinstance(tcid, str) else None,
+                    weight if isinstance(weight, (int, float)) else None, branch)
+
+    def _tools(self, rec: Record, value: Any) -> None:
+        """``rec.tools`` from a ``tools`` field: a list of definitions, or a JSON string
+        of one (LLaMA-Factory); an empty string or null offers none."""
+        if isinstance(value, str):
+            if not value.strip():
+                rec.tools = []
+                return
+            try:
+                value = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                rec.add_issue(WRONG_TYPE, "tools",
+                              "`tools` is a string that does not parse as JSON, expected a "
+                              "list of tool definitions")
+                return
+        if value is None:
+            rec.tools = []
+        elif isinstance(value, list):
+            rec.tools = value
+        elif isinstance(value, dict):
+            rec.tools = [value]
+        else:
+            rec.add_issue(WRONG_TYPE, "tools",
+                          f"`tools` is {_a_type(value)}, expected a list of tool definitions")
+
+    def _kto(self, rec: Record, raw: dict) -> None:
+        """A KTO record labelled ``false``: its answer (the assistant turns after the last
+        user turn) is trained against, so it moves to ``rec.rejected``."""
+        for k in _KTO_LABELS:
+            if raw.get(k) is False:
+                break
+        else:
+            return
+        turns = rec.turns
+        k = len(turns)
+        while k and turns[k - 1].role == ASSISTANT:
+            k -= 1
+        if k == len(turns) or not k:
+            return  # no answer to move (or nothing before it): the turn rules judge it
+        answer = turns[k:]
+        for t in answer:
+            t.branch = REJECTED
+        rec.turns = turns[:k]
+        rec.rejected = answer
+
+    def _single(self, rec: Record, value: Any, field: str, branch: str | None) -> list[Turn]:
+        """One side of a preference pair: a string answer, a message list or one message
+        object (LLaMA-Factory's ``{"from": "gpt", "value": …}``)."""
         if isinstance(value, list):
             return self._messages(rec, value, field, branch)
+        if isinstance(value, dict) and ("content" in value or "value" in value
+                                        or "role" in value or "from" in value):
+            t = self._message(rec, value, field, branch)
+            return [t] if t is not None else []
         text = self._content(rec, value, field, required=True)
         return [Turn(ASSISTANT, text, field, None, branch=branch)]
 
-    def _preference(self, rec: Record, raw: dict) -> None:
+    def _preference(self, rec: Record, raw: dict) -> tuple[str, ...]:
+        """A preference pair; returns the fields it consumed."""
         turns: list[Turn] = []
-        if isinstance(raw.get("system"), str):
-            turns.append(Turn(SYSTEM, raw["system"], "system", "system"))
+        used = _PREFERENCE_FIELDS
         if "prompt" in raw:
+            if isinstance(raw.get("system"), str):
+                turns.append(Turn(SYSTEM, raw["system"], "system", "system"))
             p = raw["prompt"]
             if isinstance(p, list):
                 turns.extend(self._messages(rec, p, "prompt"))
             else:
                 turns.append(Turn(USER, self._content(rec, p, "prompt", True), "prompt"))
+        else:
+            # the prompt as a conversation: LLaMA-Factory's ``conversations`` (ShareGPT, with
+            # a separate ``system``), or ``messages``
+            base = "conversations" if "conversations" in raw else \
+                "messages" if "messages" in raw else None
+            if base is not None:
+                used = _PREFERENCE_FIELDS + (base, "tools")
+                if isinstance(raw.get("system"), str) and raw["system"].strip():
+                    turns.append(Turn(SYSTEM, raw["system"], "system", "system"))
+                turns.extend(self._messages(rec, raw[base], base))
+                if "tools" in raw:
+                    self._tools(rec, raw["tools"])
+            elif isinstance(raw.get("system"), str):
+                turns.append(Turn(SYSTEM, raw["system"], "system", "system"))
         for side in ("chosen", "rejected"):
             if side not in raw:
                 rec.add_issue(MISSING_FIELD, side,
                               f"preference pair has no `{side}` answer")
-        chosen = self._side(rec, raw["chosen"], "chosen", None) if "chosen" in raw else []
-        rejected = self._side(rec, raw["rejected"], "rejected", "rejected") if "rejected" in raw else []
+        chosen = self._single(rec, raw["chosen"], "chosen", None) if "chosen" in raw else []
+        rejected = self._single(rec, raw["rejected"], "rejected", REJECTED) \
+            if "rejected" in raw else []
         # a message-list side may repeat the prompt: keep only what follows it
         if chosen and len(chosen) > 1 and turns:
             chosen = [t for t in chosen if t.role == ASSISTANT] or chosen
@@ -292,6 +460,7 @@ class LayoutMapper:
             rejected = rejected[k:]
         rec.turns = turns + chosen
         rec.rejected = rejected
+        return used
 
     def _alpaca(self, rec: Record, raw: dict) -> None:
         turns: list[Turn] = []
@@ -314,15 +483,10 @@ class LayoutMapper:
                     else:
                         rec.add_issue(WRONG_TYPE, f"history[{i}]",
                                       "history entry is not a [question, answer] pair")
+        # Dolly (databricks-dolly-15k) calls the input ``context``
+        inf = "input" if "input" in raw or "context" not in raw else "context"
         instr = self._content(rec, raw.get("instruction"), "instruction", True)
-        spans = [Span("instruction", instr)] if instr is not None else []
-        user_text = instr
-        if "input" in raw:
-            inp = self._content(rec, raw["input"], "input", False)
-            if inp:
-                spans.append(Span("input", inp))
-                user_text = f"{instr}\n\n{inp}" if instr else inp
-        turns.append(Turn(USER, user_text, "instruction", spans=spans))
+        turns.append(self._user_turn(rec, instr, raw.get(inf), inf))
         if "output" in raw:
             of = "output"
         elif "response" in raw:
@@ -333,6 +497,115 @@ class LayoutMapper:
             return
         turns.append(Turn(ASSISTANT, self._content(rec, raw[of], of, True), of))
         rec.turns = turns
+
+    def _user_turn(self, rec: Record, instr: str | None, inp: Any, input_field: str) -> Turn:
+        """The user turn of an instruction and its optional input, kept as two spans."""
+        spans = [Span("instruction", instr)] if instr is not None else []
+        user_text = instr
+        if inp is not None:
+            inp = self._content(rec, inp, input_field, False)
+            if inp:
+                spans.append(Span(input_field, inp))
+                user_text = f"{instr}\n\n{inp}" if instr else inp
+        return Turn(USER, user_text, "instruction", spans=spans)
+
+    def _self_instruct(self, rec: Record, raw: dict) -> None:
+        """A self-instruct seed task: each of its ``instances`` is an input/output example of
+        the one instruction.  The first instance makes ``turns``, the others
+        ``alternatives`` (each a user turn, the instruction with that input, and the
+        answer)."""
+        instr = self._content(rec, raw.get("instruction"), "instruction", True)
+        instances = raw["instances"]
+        if not isinstance(instances, list):
+            rec.add_issue(WRONG_TYPE, "instances",
+                          f"`instances` is {_a_type(instances)}, expected a list of "
+                          "{input, output} objects")
+            instances = []
+        elif not instances:
+            rec.add_issue(MISSING_FIELD, "instances",
+                          "`instances` is empty: the task has no example output")
+        convs: list[list[Turn]] = []
+        for i, inst in enumerate(instances):
+            f = f"instances[{i}]"
+            if not isinstance(inst, dict):
+                rec.add_issue(WRONG_TYPE, f, f"instance is {_a_type(inst)}, expected an "
+                                             "{input, output} object")
+                continue
+            conv = [self._user_turn(rec, instr, inst.get("input"), f"{f}.input")]
+            if "output" in inst:
+                out = self._content(rec, inst["output"], f"{f}.output", True)
+                conv.append(Turn(ASSISTANT, out, f"{f}.output"))
+            else:
+                rec.add_issue(MISSING_FIELD, f"{f}.output", "instance has no `output`")
+            convs.append(conv)
+        if not convs:
+            convs.append([self._user_turn(rec, instr, None, "input")])
+        rec.turns = convs[0]
+        if len(convs) > 1:
+            rec.alternatives = convs[1:]
+
+    def _oasst_tree(self, rec: Record, raw: dict) -> None:
+        """An Open-Assistant message tree (see the module docstring)."""
+        root = raw.get("prompt")
+        if root is None:
+            rec.add_issue(MISSING_FIELD, "prompt", "message tree has no `prompt` message")
+            return
+        if not isinstance(root, dict):
+            rec.add_issue(WRONG_TYPE, "prompt",
+                          f"`prompt` is {_a_type(root)}, expected a message object")
+            return
+        # every root-to-leaf path, as lists of (turn, node); the turns are shared
+        paths: list[list[tuple[Turn, dict]]] = []
+        stack: list[tuple[dict, str, list[tuple[Turn, dict]]]] = [(root, "prompt", [])]
+        while stack:
+            node, f, path = stack.pop()
+            raw_role = node.get("role")
+            if not isinstance(raw_role, str):
+                if raw_role is None:
+                    rec.add_issue(MISSING_FIELD, f"{f}.role", "message has no `role`")
+                else:
+                    rec.add_issue(WRONG_TYPE, f"{f}.role",
+                                  f"`role` is {_a_type(raw_role)}, expected a string")
+                role, raw_role = "?", None
+            else:
+                role = self._role(raw_role)
+            text = self._content(rec, node.get("text"), f"{f}.text", True)
+            path = path + [(Turn(role, text, f"{f}.text", raw_role), node)]
+            replies = node.get("replies")
+            if replies is not None and not isinstance(replies, list):
+                rec.add_issue(WRONG_TYPE, f"{f}.replies",
+                              f"`replies` is {_a_type(replies)}, expected a list")
+                replies = None
+            children = []
+            for i, child in enumerate(replies or ()):
+                if isinstance(child, dict):
+                    children.append((child, f"{f}.replies[{i}]", path))
+                else:
+                    rec.add_issue(WRONG_TYPE, f"{f}.replies[{i}]",
+                                  f"reply is {_a_type(child)}, expected a message object")
+            if children:
+                stack.extend(reversed(children))  # paths come out in the file's order
+            else:
+                paths.append(path)
+        best = _best_path(root)
+        primary = next(p for p in paths if len(p) == len(best)
+                       and all(n is b for (_, n), b in zip(p, best)))
+        turns = [t for t, _ in primary]
+        end = len(turns)
+        while end and turns[end - 1].role != ASSISTANT:
+            end -= 1
+        if end:  # a path ending on an unanswered prompter message: up to its last answer
+            turns = turns[:end]
+        rec.turns = turns
+        others = [[t for t, _ in p] for p in paths
+                  if p is not primary or len(turns) < len(p)]
+        if others:
+            rec.alternatives = others
+        meta: dict[str, Any] = {"ranks": [n.get("rank") for _, n in primary[:len(turns)]],
+                                "paths": len(paths)}
+        if "lang" not in raw and isinstance(root.get("lang"), str):
+            meta["lang"] = root["lang"]
+        rec.meta = meta
 
     def _prompt_completion(self, rec: Record, raw: dict, p: str, c: str) -> None:
         pv = raw[p]
@@ -349,3 +622,42 @@ class LayoutMapper:
             else:
                 turns.append(Turn(ASSISTANT, self._content(rec, cv, c, True), c))
         rec.turns = turns
+
+
+def _best_path(root: dict) -> list[dict]:
+    """The nodes of the best-ranked path of a message tree: from each node, the reply that
+    is not deleted nor rejected by review and has the lowest ``rank`` (unranked replies
+    after ranked ones, ties in the file's order)."""
+    path = [root]
+    node = root
+    while True:
+        replies = node.get("replies")
+        if not isinstance(replies, list):
+            return path
+        options = [(_reply_key(r, i), i) for i, r in enumerate(replies) if isinstance(r, dict)]
+        if not options:
+            return path
+        node = replies[min(options)[1]]
+        path.append(node)
+
+
+def _reply_key(node: dict, i: int) -> tuple:
+    rank = node.get("rank")
+    ranked = isinstance(rank, (int, float)) and not isinstance(rank, bool)
+    return (node.get("deleted") is True, node.get("review_result") is False, not ranked,
+            rank if ranked else 0, i)
+
+
+def _written_calls(text: str) -> list[dict] | None:
+    """The tool calls of a ShareGPT ``function_call`` turn, whose text is the JSON call
+    (``{"name": …, "arguments": …}``, or a list of them), in OpenAI's ``tool_calls`` shape;
+    None when the text is not such JSON."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    calls = value if isinstance(value, list) else [value]
+    if not calls or not all(isinstance(c, dict) and isinstance(c.get("name"), str)
+                            for c in calls):
+        return None
+    return [{"type": "function", "function": c} for c in calls]

@@ -2,6 +2,30 @@
 
 Readers produce :class:`Record` objects; layout adapters (``datalint.io.layouts``) fill in the
 role-tagged turns.  Rules never look at raw layouts, only at turns and spans.
+
+What a record holds, and which rules read what:
+
+* ``turns`` — the conversation the model is trained to continue: the prompt and the answer
+  it should give (the chosen side of a preference pair, the best-ranked path of a message
+  tree).  Every rule reads it.
+* ``rejected`` — an answer the data marks as bad *on purpose*: the losing side of a
+  preference pair, or a KTO answer labelled undesirable (``label: false``, for which
+  ``turns`` holds only the prompt).  Its turns have ``branch == REJECTED``.  Rules that judge
+  an answer's quality (unfilled placeholder, boilerplate, truncation, repetition) read
+  ``turns`` only: a flaw in a rejected answer is the point of the pair, not the data's
+  defect.  Rules about the file's hygiene, which holds whatever the label (encoding, leaked
+  tokens, PII, whitespace, length, emptiness), read ``all_turns()``.
+* ``alternatives`` — further conversations the one record holds that are neither trained
+  against nor part of ``turns``: the other root-to-leaf paths of an Open-Assistant message
+  tree, the further input/output instances of a self-instruct task.  They are checked for
+  structure by the layout mapper (a reply with no text is reported) and count in the
+  record's identity (two trees that differ only in a side branch are not duplicates); the
+  record rules do not lint their text.
+* ``tools`` — the tools a record offers the model (the parsed ``tools`` field of a chat or
+  ShareGPT record: a list of function definitions); ``None`` when the record has no
+  ``tools`` field, ``[]`` when it offers an empty list.  Tool calls themselves are turns
+  with ``tool_calls`` (an OpenAI ``tool_calls`` list, or a ShareGPT ``function_call`` turn
+  read as one); tool results are ``tool`` turns.
 """
 
 from __future__ import annotations
@@ -19,11 +43,16 @@ ASSISTANT = "assistant"
 TOOL = "tool"
 CANONICAL_ROLES = (SYSTEM, USER, ASSISTANT, TOOL)
 
+#: ``Turn.branch`` of an answer trained against: the losing side of a preference pair, an
+#: answer labelled undesirable (KTO ``label: false``).
+REJECTED = "rejected"
+
 #: The reserved field for per-record suppression.
 SUPPRESS_FIELD = "_datalint_ignore"
 
 #: Fields looked at for a record's own id.
-ID_FIELDS = ("id", "_id", "uuid", "idx", "conversation_id", "question_id", "example_id")
+ID_FIELDS = ("id", "_id", "uuid", "idx", "conversation_id", "question_id", "example_id",
+             "message_tree_id")
 
 _UNSET = object()
 
@@ -84,7 +113,7 @@ class Turn:
     tool_calls: list[dict] | None = None
     tool_call_id: str | None = None
     weight: float | None = None
-    branch: str | None = None  # "rejected" for the losing side of a preference pair
+    branch: str | None = None  # REJECTED for an answer trained against (see the module doc)
 
     @classmethod
     def plain(cls, role: str, text: str | None, field: str, raw_role: str | None,
@@ -116,6 +145,14 @@ class Issue:
 
 
 _text_of = attrgetter("text")
+
+
+def _hash_turns(h, turns: list[Turn]) -> None:
+    for t in turns:
+        h.update(t.role.encode())
+        h.update(b"\x1f")
+        h.update((t.text or "").encode("utf-8", "surrogatepass"))
+        h.update(b"\x1e")
 _LETTERS_AND_SPACE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz "
 
 
@@ -138,6 +175,10 @@ class Record:
     layout: str | None = None
     turns: list[Turn] = field(default_factory=list)
     rejected: list[Turn] | None = None
+    #: further conversations the record holds (see the module docstring); None: none
+    alternatives: list[list[Turn]] | None = None
+    #: the tools the record offers (parsed function definitions); None: no ``tools`` field
+    tools: list[Any] | None = None
     issues: list[Issue] | None = None
     suppressed: frozenset[str] | None = None
     #: the fields of ``raw`` the layout turned into turns (None: not mapped)
@@ -158,6 +199,7 @@ class Record:
         rec.raw = raw
         rec.turns = []
         rec.layout = rec.rejected = rec.issues = rec.suppressed = None
+        rec.alternatives = rec.tools = None
         rec.consumed = rec._meta = rec._all_text = rec._symbols = None
         rec._explicit_id = _UNSET
         return rec
@@ -239,16 +281,33 @@ class Record:
         return self.content_hash()[:12]
 
     def content_hash(self) -> str:
-        """A hash of the record's turns: equal for records with the same conversation."""
+        """A hash of the record's turns, its rejected answer and its alternatives: equal for
+        records with the same conversation (two preference pairs that share the prompt and
+        the chosen answer but not the rejected one are different pairs)."""
         h = hashlib.blake2b(digest_size=16)
-        for t in self.turns:
-            h.update(t.role.encode())
-            h.update(b"\x1f")
-            h.update((t.text or "").encode("utf-8", "surrogatepass"))
-            h.update(b"\x1e")
+        _hash_turns(h, self.turns)
+        if self.rejected:
+            h.update(b"\x1d")  # only for records that have a rejected side: the hash of
+            _hash_turns(h, self.rejected)  # every other record is what it always was
+        if self.alternatives:
+            for alt in self.alternatives:
+                h.update(b"\x1c")
+                _hash_turns(h, alt)
         if not self.turns:
             h.update(orjson.dumps(self.raw, option=orjson.OPT_SORT_KEYS, default=str))
         return h.hexdigest()
+
+    def tool_names(self) -> list[str]:
+        """The names of the functions in :attr:`tools` (LLaMA-Factory's ``{name, …}`` and
+        OpenAI's ``{type: function, function: {name, …}}`` definitions)."""
+        names = []
+        for t in self.tools or ():
+            if isinstance(t, dict):
+                fn = t.get("function")
+                name = fn.get("name") if isinstance(fn, dict) else t.get("name")
+                if isinstance(name, str):
+                    names.append(name)
+        return names
 
     # -- text access ----------------------------------------------------------------------
     def all_turns(self) -> Iterator[Turn]:

@@ -17,7 +17,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..io.record import Record
-from .texts import normalize, prompt_text, response_text, strip_lines, template_lines
+from .texts import (alternatives_text, normalize, prompt_text, rejected_text, response_text,
+                    strip_lines, template_lines)
 
 ROLES = ("prompt", "response")
 #: characters of a text that are embedded (the full model reads 256 tokens, about 1,000
@@ -120,8 +121,10 @@ class Resources:
 
     # -- texts ----------------------------------------------------------------------------
     def texts(self, role: str) -> list[str]:
-        """The prompt or response text of every record, in record order."""
-        fn = {"prompt": prompt_text, "response": response_text}[role]
+        """The prompt, response, rejected or alternatives text of every record, in record
+        order (see :mod:`datalint.resources.texts`)."""
+        fn = {"prompt": prompt_text, "response": response_text, "rejected": rejected_text,
+              "alternatives": alternatives_text}[role]
         return self._get(("texts", role), lambda: [fn(r) for r in self.records])
 
     def normalized(self, role: str) -> list[str]:

@@ -2,7 +2,14 @@
 
 Roles matter: the *prompt* of a record is its user turns (an Alpaca instruction with its
 input), the *response* its assistant turns (the chosen side of a preference pair; the whole
-text of a plain-text record).  System prompts are left out on purpose: a system prompt repeated
+text of a plain-text record), the *rejected* text its rejected answer and the *alternatives*
+text its further conversations (see :mod:`datalint.io.record`).
+
+A record whose only answer is a rejected one (a KTO answer labelled false) holds no
+prompt/answer pair to learn: its prompt and response are both empty, so the rules that
+compare pairs (duplicate prompts, near and semantic duplicates, conflicting answers, the
+diversity of prompts) leave it out — a KTO set gives one prompt a good and a bad answer by
+design.  Exact duplicates still see it whole (its hash covers the rejected answer).  System prompts are left out on purpose: a system prompt repeated
 across a dataset is normal, a repeated answer is not.
 """
 
@@ -31,6 +38,8 @@ _SEA = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]{1,4}")
 
 
 def prompt_text(rec: Record) -> str:
+    if rec.rejected and not any(t.role == ASSISTANT for t in rec.turns):
+        return ""  # only a rejected answer: no pair to compare (see the module docstring)
     return "\n".join(t.text for t in rec.turns if t.role == USER and t.text)
 
 
@@ -38,6 +47,20 @@ def response_text(rec: Record) -> str:
     if rec.layout == "text":
         return "\n".join(t.text for t in rec.turns if t.text)
     return "\n".join(t.text for t in rec.turns if t.role == ASSISTANT and t.text)
+
+
+def rejected_text(rec: Record) -> str:
+    """The rejected answer of a record (a preference pair's losing side, a KTO answer
+    labelled false); empty for the others."""
+    return "\n".join(t.text for t in rec.rejected if t.text) if rec.rejected else ""
+
+
+def alternatives_text(rec: Record) -> str:
+    """The text of a record's alternatives (the other branches of a message tree, further
+    instances of a task), one conversation after another; empty for the others."""
+    if not rec.alternatives:
+        return ""
+    return "\n\n".join("\n".join(t.text for t in alt if t.text) for alt in rec.alternatives)
 
 
 def normalize(text: str) -> str:

@@ -114,7 +114,9 @@ class RepeatedContent(RecordRule):
     Repeats that are not a loop are left alone: a chorus or a refrain repeated two or three
     times, numbered lists and code whose lines differ, table rows and cells (units containing
     ``|`` or a tab), dividers and number runs (units with fewer than three letters), six
-    identical ``<div>`` rows of an HTML page, short interjections ("No! No! No!").
+    identical ``<div>`` rows of an HTML page, short interjections ("No! No! No!").  So is
+    an answer that is bad on purpose: the rejected side of a preference pair and a KTO answer
+    labelled ``false`` (a looping answer is what such a side often shows the model not to do).
 
     ## Why it hurts fine-tuning
     A looping answer is usually a generation failure (a model stuck in a repetition loop)
@@ -152,8 +154,9 @@ class RepeatedContent(RecordRule):
         out = None
         min_repeats = self.options.min_repeats
         need_hits = self.need_hits
-        turns = record.turns + record.rejected if record.rejected else record.turns
-        for t in turns:
+        # not the rejected side: a degenerate loop there is the point of the pair (see
+        # datalint.io.record)
+        for t in record.turns:
             s = t.text
             if s is None or len(s) < MIN_CHARS:
                 continue

@@ -183,7 +183,8 @@ class TruncatedResponse(RecordRule):
     lines and headings without end punctuation; on a salutation or closing ending on a comma
     ("Dear Ms Smith,", "Best regards,"), forms ("Name:\\nEmail:"), comma-separated lists of
     single words ("in, on, at") and sign-offs such as "Good luck".  The losing answer of a
-    preference pair is not checked (a cut-off rejected answer may be the point of the pair).
+    preference pair and a KTO answer labelled ``false`` are not checked (a cut-off rejected
+    answer may be the point of the pair).
 
     ## Why it hurts fine-tuning
     Answers cut by a length limit or a broken export teach the model to stop mid-sentence,

@@ -160,6 +160,10 @@ class UnfilledPlaceholder(PackRuleMixin, RecordRule):
     letters and e-mails asked for, signed "[Your Name]"); 85 of the 92 were the identity
     set's records, one warning each.
 
+    Answers that are bad on purpose are not scanned: the rejected side of a preference pair
+    and a KTO answer labelled ``false`` (a slot there is a reason the answer lost, not a
+    defect of the data).
+
     ## Why it hurts fine-tuning
     The model learns to print ``{{name}}`` or ``[Your Name]`` instead of an answer: a template
     that was never filled, or a generation prompt whose variables were not substituted.  A
@@ -192,6 +196,8 @@ class UnfilledPlaceholder(PackRuleMixin, RecordRule):
     summary = "a template slot such as {{name}} or [Your Name] left in the text"
     severity = "warning"
 
+    rejected_side = False  # an answer bad on purpose: see PackRuleMixin
+
     @dataclass
     class Options:
         systemic_records: int = 10
@@ -219,30 +225,26 @@ class UnfilledPlaceholder(PackRuleMixin, RecordRule):
         may_match = self.ps.may_match
         out: list[tuple] = []
         prompt: list[str] = []  # the user, system and tool texts so far
-        sides = [record.turns]
-        if record.rejected:
-            sides.append(record.rejected)
-        for side, turns in enumerate(sides):
-            if side:  # the rejected side answers the same prompt
-                prompt = [t.text for t in record.turns if t.role != ASSISTANT and t.text]
-            for t in turns:
-                text = t.text
-                answer = t.role == ASSISTANT
-                if not answer and text:
-                    prompt.append(text)
-                if not text or not may_match(text):
-                    continue
-                ctx = None
-                for span in t.iter_spans():
-                    for p, slot, a, b in self._candidates(t.role, span.field, span.text):
-                        if answer:
-                            if ctx is None:
-                                ctx = Prompt("\n".join(prompt))
-                            if ctx.leaves_open(p.id, slot, p.id in _ENGINE_IDS):
-                                continue
-                        elif prompt_leaves_open("\n".join(prompt), span.text, a, b):
+        # the rejected side of a pair (or a KTO answer labelled false) is bad on purpose: a
+        # slot there is a reason the answer lost, not a defect of the data
+        for t in record.turns:
+            text = t.text
+            answer = t.role == ASSISTANT
+            if not answer and text:
+                prompt.append(text)
+            if not text or not may_match(text):
+                continue
+            ctx = None
+            for span in t.iter_spans():
+                for p, slot, a, b in self._candidates(t.role, span.field, span.text):
+                    if answer:
+                        if ctx is None:
+                            ctx = Prompt("\n".join(prompt))
+                        if ctx.leaves_open(p.id, slot, p.id in _ENGINE_IDS):
                             continue
-                        out.append((span.field, p, slot))
+                    elif prompt_leaves_open("\n".join(prompt), span.text, a, b):
+                        continue
+                    out.append((span.field, p, slot))
         return out
 
     def _candidates(self, role, field, text):

@@ -9,7 +9,10 @@ class ExactDuplicate(DatasetRule):
     ## What it does
     Groups records by a hash of their role-tagged turns (metadata such as ids is ignored) and
     reports each group as one cluster: the earliest record to keep, the copies to drop, with
-    every location.
+    every location.  The hash covers all a record holds: the rejected answer of a preference
+    pair (two pairs that share prompt and chosen answer but not the rejected one are
+    different pairs) and the other branches of an Open-Assistant message tree (two trees
+    with the same best-ranked path are different trees when a side branch differs).
 
     ## Why it hurts fine-tuning
     A repeated example is trained on several times per epoch: the model memorises it instead of

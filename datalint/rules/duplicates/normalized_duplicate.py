@@ -8,8 +8,9 @@ class NormalizedDuplicate(DatasetRule):
     folded, but not byte-identical.
 
     ## What it does
-    Compares the prompt and response of every record after NFKC normalisation, case folding,
-    and collapsing punctuation and whitespace ("What is AI?" and "what is ai" are equal).  Exact
+    Compares the prompt and response (and the rejected answer of a preference pair, the other
+    branches of a message tree) of every record after NFKC normalisation, case folding, and
+    collapsing punctuation and whitespace ("What is AI?" and "what is ai" are equal).  Exact
     duplicates are left to ``exact-duplicate``; each remaining group is one cluster.
 
     ## Why it hurts fine-tuning
@@ -40,8 +41,11 @@ class NormalizedDuplicate(DatasetRule):
         res = dataset.resources
         records = dataset.records
         hashes = res.content_hashes()
-        keys = list(zip(res.normalized("prompt"), res.normalized("response")))
-        empty = [not (p or r) for p, r in keys]
+        # all a record holds, as its hash does: two pairs that differ only in the rejected
+        # answer, two trees that differ only in a side branch, are different records
+        keys = list(zip(res.normalized("prompt"), res.normalized("response"),
+                        res.normalized("rejected"), res.normalized("alternatives")))
+        empty = [not (p or r) for p, r, _, _ in keys]
         for g in group_by(keys, empty):
             if len({hashes[i] for i in g}) < 2:
                 continue  # all exact copies of one record: exact-duplicate reports them

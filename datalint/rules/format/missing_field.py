@@ -13,7 +13,10 @@ class MissingField(LayoutRule):
 
     ## What it does
     Reports fields the record's layout requires that are absent or ``null`` (an assistant
-    message that carries ``tool_calls`` may have no content).
+    message that carries ``tool_calls`` may have no content): also the ``chosen`` or
+    ``rejected`` answer of a preference pair, the ``text`` of a message in an Open-Assistant
+    tree, the ``output`` of a self-instruct instance.  Records of a layout datalint does not
+    read are ``unknown-format``'s (one finding per file), not missing fields.
 
     ## Why it hurts fine-tuning
     Trainers fill a missing field with nothing or fail on it; an example with no answer teaches

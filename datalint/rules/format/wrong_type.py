@@ -13,7 +13,10 @@ class WrongType(LayoutRule):
 
     ## What it does
     Reports values whose type does not match what the layout expects (text fields must be
-    strings, message lists must be lists of objects, a record must be an object).
+    strings, message lists must be lists of objects, a record must be an object, a ``tools``
+    string must parse as JSON, an Open-Assistant tree's ``replies`` and a self-instruct
+    task's ``instances`` must be lists of objects).  A file none of whose records fits a
+    layout is ``unknown-format``'s, once: its records are not reported one by one here.
 
     ## Why it hurts fine-tuning
     Chat templates call string methods on content; a number or a dict either crashes

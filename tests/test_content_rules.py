@@ -237,6 +237,30 @@ def test_encoding_error_messages():
     assert describe("plain ASCII text\twith tabs\r\n") == []
 
 
+@pytest.mark.parametrize("text,first,count", [
+    ("&quot;Pure&quot; water is safe.", "&quot;", 2),
+    ("Rhythm &amp; blues", "&amp;", 1),
+    ("It&#39;s late; it&#x27;s dark.", "&#39;", 2),
+    ("The caf&eacute; opens at 9.", "&eacute;", 1),
+])
+def test_html_entities_in_plain_text(text, first, count):
+    (kind, msg), = describe(text)
+    assert kind == "html-entity" and repr(first) in msg
+    assert (f"({count:,} in all)" in msg) == (count > 1)
+
+
+@pytest.mark.parametrize("text", [
+    "<p class=\"note\">Fish &amp; chips</p>",           # markup: entities belong there
+    "Run `echo '&lt;b&gt;'` to see it.",                 # inline code
+    "```html\n&lt;div&gt;\n```",                       # fenced code
+    "int *p = &pi;\nreturn &sum;",                      # C takes addresses
+    "AT&T; Q&A; &notanentity; &#0; &#x110000;",          # not HTML character references
+    "How do I escape &quot; in a string?",               # the text is about escaping
+])
+def test_html_entity_look_alikes(text):
+    assert [k for k, _ in describe(text)] == []
+
+
 # -- truncated-response -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", [

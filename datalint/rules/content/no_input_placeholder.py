@@ -36,8 +36,8 @@ class NoInputPlaceholder(RecordRule):
     that mentions the marker in a sentence (``"<noinput> is the marker Alpaca uses"``) or
     says "No input is needed" in words is left alone.
 
-    Measured: on 12 public fine-tuning files, 75 of 75 findings were real defects (judged by
-    reading each record): 73 input placeholders in 22 spellings, 2 answers headed by the
+    Measured: on 12 public fine-tuning files, 73 of 73 findings were real defects (judged by
+    reading each record): 71 input placeholders in 22 spellings, 2 answers headed by the
     marker, in three Alpaca-style sets.
 
     ## Why it hurts fine-tuning

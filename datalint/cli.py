@@ -422,17 +422,26 @@ def diff_cmd(old, new, fmt, output, **config_values):
               show_default=True, help="Drop records with a finding at this severity or above.")
 @click.option("--keep-duplicates", is_flag=True,
               help="Keep every copy of duplicated records (drop only for findings).")
+# the default is datalint.workflows.clean.MAX_DROP (measured there; a test keeps them equal)
+@click.option("--max-drop", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              metavar="FRACTION",
+              help="Stop, writing nothing, when the copy would lose more than this share of "
+                   "the records (1: no limit).")
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
-def clean_cmd(input_path, output, drop_level, keep_duplicates, force, **config_values):
+def clean_cmd(input_path, output, drop_level, keep_duplicates, max_drop, force,
+              **config_values):
     """Write a copy of IN without duplicates (one record kept per cluster) and without
-    records that have findings at --drop-level; IN is never modified.
+    records that have findings at --drop-level; IN is never modified.  A finding on the
+    whole file (a suffix every record carries) removes nothing: it is listed to fix.
 
     \b
-    Exit codes: 0 written, 2 usage or input error (nothing written),
-    3 a rule crashed (nothing written).
+    Exit codes: 0 written, 1 stopped: it would remove more than --max-drop
+    of the records (nothing written), 2 usage or input error (nothing
+    written), 3 a rule crashed (nothing written).
     """
     from .config import build_config
-    from .workflows.clean import CleanResult, check_paths, plan, render_text, write_clean
+    from .workflows.clean import (CleanResult, check_paths, gutting, largest_cluster, plan,
+                                  render_text, whole_file_findings, write_clean)
     from .errors import CleanError
     from .pipeline.engine import Engine
     from .io.readers import discover
@@ -452,11 +461,18 @@ def clean_cmd(input_path, output, drop_level, keep_duplicates, force, **config_v
             _fail("a rule crashed: nothing written", EXIT_CRASH)
         if report.input_errors:
             _fail("; ".join(f"{e.path}: {e.message}" for e in report.input_errors))
-        removed, unparsed = plan(report, srcs[0].path, drop_level, keep_duplicates)
-        kept = write_clean(srcs[0], output, report, removed)
+        path = srcs[0].path
+        removed, unparsed = plan(report, path, drop_level, keep_duplicates)
+        res = CleanResult(input_path, output, srcs[0].kind, report.records,
+                          report.records - len(removed), removed, unparsed,
+                          whole_file_findings(report, path, drop_level))
+        why = gutting(res, max_drop, largest_cluster(report, path, keep_duplicates))
+        if why is not None:
+            click.echo(render_text(res, written=False), nl=False, err=True)
+            _fail(f"clean stopped: {why}", EXIT_FINDINGS)
+        res.kept = write_clean(srcs[0], output, report, removed)
     except (CleanError, InputFileError, UsageError) as e:
         _fail(str(e))
-    res = CleanResult(input_path, output, srcs[0].kind, report.records, kept, removed, unparsed)
     click.echo(render_text(res), nl=False)
     sys.exit(EXIT_CLEAN)
 

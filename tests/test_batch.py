@@ -19,6 +19,7 @@ from datalint.pipeline.gates import candidates, plan
 from datalint.io.layouts import LayoutMapper
 from datalint.io.record import Record, symbols_of
 from datalint.rule import RecordRule
+from datalint.rules.content.encoding_error import _ENTITY_NAMES
 from datalint.rules.privacy.pii import _NUMBER, _digit_map, _number_starts
 from datalint.rules.content.unfilled_placeholder import _is_code_line
 
@@ -192,6 +193,20 @@ def test_candidates_skip_clean_records():
                  "missing-user-turn", "bad-turn-order", "no-assistant-turn",
                  "tool-call-mismatch", "unknown-role"):
         assert candidates(by_name[name], b) == [], name
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=st.text(max_size=20), after=st.text(max_size=20),
+       ref=st.one_of(st.sampled_from(sorted(_ENTITY_NAMES)).map(lambda n: f"&{n};"),
+                     st.integers(1, 0x10FFFF).map(lambda c: f"&#{c};"),
+                     st.integers(1, 0x10FFFF).map(lambda c: f"&#x{c:X};")))
+def test_every_html_entity_passes_the_symbols_gate_of_encoding_error(before, after, ref):
+    # an ASCII-only text holding an entity is a candidate of encoding-error, whatever
+    # surrounds it: the shape "&;" / "&#39;" survives in the text's symbols
+    from datalint.rules.content.encoding_error import _ENTITY, _may_hold
+    s = before + ref + after
+    assert _ENTITY.search(s)
+    assert _may_hold(symbols_of(s))
 
 
 @SETTINGS

@@ -167,6 +167,68 @@ def test_stray_whitespace_reports_once_per_record(tmp_path):
     assert "\\r\\n line endings in 1 turn (messages[0].content)" in f.message
 
 
+# -- leaked-special-token: a suffix every record carries -------------------------------------
+
+def _completions(n: int, end=lambda i: "<|endoftext|>") -> list[dict]:
+    return [{"prompt": f"Name a fact about the number {i}.",
+             "completion": f" {i} is {'even' if i % 2 == 0 else 'odd'}.{end(i)}"}
+            for i in range(n)]
+
+
+def test_a_token_ending_every_completion_is_one_finding_for_the_file(tmp_path):
+    report = lint_records(tmp_path, _completions(40), select=["leaked-special-token"])
+    (f,) = report.findings
+    assert f.location.path is not None and f.location.index is None
+    assert f.data["count"] == 40 and f.data["records"] == 40 and f.data["systemic"]
+    assert f.data["token"] == "<|endoftext|>" and f.data["fields"] == {"completion": 40}
+    assert "40 of 40 records (100%)" in f.message and "Strip it" in f.message
+    assert len(f.related) == 20 and f.related[0].line == 1
+
+
+def test_a_few_trailing_tokens_stay_per_record_findings(tmp_path):
+    recs = _completions(40, lambda i: "<|endoftext|>" if i in (4, 30) else "")
+    report = lint_records(tmp_path, recs, select=["leaked-special-token"])
+    assert [f.location.line for f in report.findings] == [5, 31]
+    assert all(f.location.field == "completion" for f in report.findings)
+
+
+def test_a_systemic_suffix_leaves_a_token_inside_a_text_reported(tmp_path):
+    recs = [{"messages": [{"role": "user", "content": f"Q{i}?"},
+                          {"role": "assistant", "content": f"A{i}.<|im_end|>\n"}]}
+            for i in range(30)]
+    recs[7]["messages"][1]["content"] = "A7.<|im_end|><|im_start|>user\nmore?"
+    report = lint_records(tmp_path, recs, select=["leaked-special-token"])
+    per = [f for f in report.findings if f.location.index is not None]
+    whole = [f for f in report.findings if f.location.index is None]
+    assert [f.location.line for f in per] == [8]
+    assert len(whole) == 1 and whole[0].data["count"] == 29
+
+
+def test_the_systemic_share_is_an_option_and_counts_each_token_on_its_own(tmp_path):
+    # 6 of 40 (15%) end with </s>, 2 with <|eot_id|>
+    ends = {i: "</s>" for i in range(6)} | {20: "<|eot_id|>", 21: "<|eot_id|>"}
+    recs = _completions(40, lambda i: ends.get(i, ""))
+    report = lint_records(tmp_path, recs, select=["leaked-special-token"])
+    assert sorted((f.data["token"], f.location.index) for f in report.findings) == [
+        ("</s>", None), ("<|eot_id|>", 20), ("<|eot_id|>", 21)]
+    report = lint_records(tmp_path, recs, select=["leaked-special-token"],
+                          options={"leaked-special-token": {"systemic-share": 0.5}})
+    assert len(report.findings) == 8 and all(f.location.index is not None
+                                              for f in report.findings)
+    with pytest.raises(UsageError):
+        lint_records(tmp_path, recs, select=["leaked-special-token"],
+                     options={"leaked-special-token": {"systemic-share": 0}})
+
+
+def test_a_trailing_eos_word_counts_only_when_systemic(tmp_path):
+    # <eos> is a word in text about tokenizers: one answer ending with it says nothing
+    one = _completions(40, lambda i: " <eos>" if i == 3 else "")
+    assert lint_records(tmp_path, one, select=["leaked-special-token"]).findings == []
+    every = _completions(40, lambda i: "<eos>")
+    (f,) = lint_records(tmp_path, every, select=["leaked-special-token"]).findings
+    assert f.data["token"] == "<eos>" and f.location.index is None
+
+
 # -- encoding-error ---------------------------------------------------------------------------
 
 def test_encoding_error_messages():
@@ -177,6 +239,30 @@ def test_encoding_error_messages():
     kinds = [k for k, _ in describe("\ufeffbad\x00 text \ufffd")]
     assert kinds == ["replacement", "control", "invisible"]
     assert describe("plain ASCII text\twith tabs\r\n") == []
+
+
+@pytest.mark.parametrize("text,first,count", [
+    ("&quot;Pure&quot; water is safe.", "&quot;", 2),
+    ("Rhythm &amp; blues", "&amp;", 1),
+    ("It&#39;s late; it&#x27;s dark.", "&#39;", 2),
+    ("The caf&eacute; opens at 9.", "&eacute;", 1),
+])
+def test_html_entities_in_plain_text(text, first, count):
+    (kind, msg), = describe(text)
+    assert kind == "html-entity" and repr(first) in msg
+    assert (f"({count:,} in all)" in msg) == (count > 1)
+
+
+@pytest.mark.parametrize("text", [
+    "<p class=\"note\">Fish &amp; chips</p>",           # markup: entities belong there
+    "Run `echo '&lt;b&gt;'` to see it.",                 # inline code
+    "```html\n&lt;div&gt;\n```",                       # fenced code
+    "int *p = &pi;\nreturn &sum;",                      # C takes addresses
+    "AT&T; Q&A; &notanentity; &#0; &#x110000;",          # not HTML character references
+    "How do I escape &quot; in a string?",               # the text is about escaping
+])
+def test_html_entity_look_alikes(text):
+    assert [k for k, _ in describe(text)] == []
 
 
 # -- truncated-response -----------------------------------------------------------------------

@@ -55,10 +55,25 @@ def test_alpaca_no_input_and_empty_outputs(corpora):
     rep = run(corpora / "alpaca_5000.json",
               select=["no-input-placeholder", "empty-response"])
     assert len(_records(rep, "no-input-placeholder")) >= 50
+    # every spelling the README documents in the input field (17, and a few more)
+    inputs = {f.data["value"] for f in rep.findings
+              if f.name == "no-input-placeholder" and f.location.field == "input"}
+    assert len(inputs) >= 17 and {"Noinput", "<No input>", "{\\noinput}"} <= inputs
+    # the "<noinput>" marker heading an answer, the answer after it
+    assert {f.location.index for f in rep.findings if f.name == "no-input-placeholder"
+            and f.location.field == "output"} == {3122, 3163}
     # The corpora README lists 2 empty outputs and 2 `<nooutput>`; record 1750
-    # answers a coding task with the literal "No Output", the same defect.
+    # answers a coding task with the literal "No Output", the same defect; 1844 and 3883
+    # answer with nothing but "<noinput>".
     empty = {f.location.index for f in rep.findings if f.name == "empty-response"}
-    assert empty == {1275, 1750, 2335, 4361, 4658}
+    assert empty == {1275, 1750, 1844, 2335, 3883, 4361, 4658}
+
+
+def test_alpaca_self_instruct_scaffolds(corpora):
+    # answers that go on with the generation template ("11. Instruction: … 11. Input: …")
+    rep = run(corpora / "alpaca_5000.json", select=["leaked-special-token"])
+    assert _records(rep, "leaked-special-token") == {2710, 2930, 3493, 4052}
+    assert all(f.data["pattern"] == "self-instruct-scaffold" for f in rep.findings)
 
 
 def test_codealpaca_empty_outputs(corpora):

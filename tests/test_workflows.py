@@ -247,14 +247,14 @@ def test_clean_refuses_to_overwrite(tmp_path):
 
 def test_clean_options_drop_level_and_keep_duplicates(tmp_path):
     warn = chat("Sign the letter.", "Regards, {{name}}")  # C002 unfilled-placeholder (warning)
-    inp = write_jsonl(tmp_path / "in.jsonl", [GOOD[0], DUP, DUP, warn, EMPTY_A])
+    inp = write_jsonl(tmp_path / "in.jsonl", [GOOD[0], DUP, DUP, warn, EMPTY_A, *GOOD[1:3]])
     out = tmp_path / "a.jsonl"
     assert clean(inp, out, "--keep-duplicates").exit_code == 0
     assert out.read_bytes().count(orjson.dumps(DUP)) == 2
     assert orjson.dumps(warn) in out.read_bytes()
     assert orjson.dumps(EMPTY_A) not in out.read_bytes()
-    r = clean(inp, tmp_path / "b.jsonl", "--drop-level", "warning")
-    assert (tmp_path / "b.jsonl").read_bytes() == jsonl_bytes(GOOD[0], DUP), r.output
+    r = clean(inp, tmp_path / "b.jsonl", "--drop-level", "warning")  # 3 of 7 go
+    assert (tmp_path / "b.jsonl").read_bytes() == jsonl_bytes(GOOD[0], DUP, *GOOD[1:3]), r.output
     assert "C002 unfilled-placeholder" in r.output
 
 
@@ -307,6 +307,60 @@ def test_clean_parquet(tmp_path):
     got = pq.read_table(out)
     assert got.schema == table.schema
     assert got.column("n").to_pylist() == [1, 2, 4]
+
+
+def test_clean_keeps_records_whose_every_completion_ends_with_a_token(tmp_path):
+    # a suffix the export appended is one finding for the file: reported, nothing removed
+    recs = [{"prompt": f"What is {i} plus {i}?", "completion": f" {i + i}.<|endoftext|>"}
+            for i in range(30)]
+    inp = write_jsonl(tmp_path / "in.jsonl", recs)
+    out = tmp_path / "out.jsonl"
+    r = clean(inp, out)
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes() == inp.read_bytes()
+    assert "kept 30 of 30 records, removed 0" in r.output
+    assert "Reported for the whole file, no record removed for it" in r.output
+    assert "C001 leaked-special-token: 30 of 30 records (100%)" in r.output
+
+
+def _mostly_copies(tmp_path):
+    recs = [DUP] * 18 + GOOD[:2]  # one cluster of 18: clean would drop 17 of 20
+    return write_jsonl(tmp_path / "in.jsonl", recs)
+
+
+def test_clean_stops_before_gutting_a_file(tmp_path):
+    inp = _mostly_copies(tmp_path)
+    out = tmp_path / "out.jsonl"
+    r = invoke("clean", inp, "-o", out, "--select", "D001", "--isolated")
+    assert r.exit_code == 1
+    assert not out.exists()
+    assert "would remove 17 of 20 records (85%), more than --max-drop 0.5 allows" in r.output
+    assert "most for D001 exact-duplicate (17)" in r.output
+    assert "one exact-duplicate cluster holds 18 of the records (90%)" in r.output
+    assert "Nothing written" in r.output and "--max-drop 1" in r.output
+
+
+def test_clean_max_drop_lets_it_through(tmp_path):
+    inp = _mostly_copies(tmp_path)
+    out = tmp_path / "out.jsonl"
+    r = invoke("clean", inp, "-o", out, "--select", "D001", "--isolated", "--max-drop", "1")
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes() == jsonl_bytes(DUP, *GOOD[:2])
+    # a share the removals stay under (17 of 20 = 0.85) lets it through too; one they
+    # exceed stops it
+    assert invoke("clean", inp, "-o", tmp_path / "b.jsonl", "--select", "D001", "--isolated",
+                  "--max-drop", "0.9").exit_code == 0
+    assert invoke("clean", inp, "-o", tmp_path / "c.jsonl", "--select", "D001", "--isolated",
+                  "--max-drop", "0.8").exit_code == 1
+    r = invoke("clean", inp, "-o", tmp_path / "d.jsonl", "--isolated", "--max-drop", "1.5")
+    assert r.exit_code == 2 and not (tmp_path / "d.jsonl").exists()
+
+
+def test_clean_max_drop_default_is_the_documented_one():
+    from datalint.workflows.clean import MAX_DROP
+
+    (param,) = [p for p in main.commands["clean"].params if p.name == "max_drop"]
+    assert param.default == MAX_DROP
 
 
 # -- Python API -------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 from dataclasses import dataclass
 
-from ...resources.texts import is_short_answer
-from ...resources.textstats import fold, pct, ranked, share, snippet, stable_key
+from ...resources.textstats import MIN_SENTENCE_ANSWERS, fold, pct, ranked, share, snippet, \
+    stable_key
 from ...rule import DatasetRule
 from .._metrics import Measurement, dataset_finding, example, not_measured
 
 #: Fewer answers of sentence length than this are not judged.
-MIN_ANSWERS = 10
+MIN_ANSWERS = MIN_SENTENCE_ANSWERS
 
 
 class CannedResponses(DatasetRule):
@@ -61,19 +61,14 @@ class CannedResponses(DatasetRule):
 
     def check_dataset(self, dataset):
         records = dataset.records
-        answers = dataset.resources.answers()
+        kinds = dataset.resources.answer_kinds()
+        answers = kinds.sentences
         groups: dict[str, list[int]] = {}
-        short = 0
         for j, (_, text) in enumerate(answers):
-            if is_short_answer(text):
-                short += 1
-                continue
             groups.setdefault(fold(text), []).append(j)
-        n = sum(len(g) for g in groups.values())
+        n = len(answers)
         if n < MIN_ANSWERS:
-            what = "most answers are short labels" if short > n else "too few answers"
-            yield not_measured(f"{what}: {n} answers of sentence length, {short:,} short",
-                               {"answers": n, "short_answers": short})
+            yield not_measured(kinds.describe(), kinds.to_dict())
             return
         prompts = dataset.resources.texts("prompt")
         canned: dict[str, int] = {}
@@ -101,7 +96,7 @@ class CannedResponses(DatasetRule):
         else:
             msg = (f"no canned answers: {len(groups):,} distinct among {n:,} answers (threshold "
                    f"{pct(threshold)})")
-        details = {"canned_share": round(value, 4), "answers": n, "short_answers": short,
+        details = {"canned_share": round(value, 4), "answers": n, "short_answers": kinds.short,
                    "distinct_answers": len(groups), "canned_answers": len(canned),
                    "top_answers": top}
         examples = [min(groups[k], key=lambda j: stable_key(answers[j][1]))

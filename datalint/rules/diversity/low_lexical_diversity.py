@@ -74,7 +74,12 @@ class LowLexicalDiversity(DatasetRule):
 
     def check_dataset(self, dataset):
         records = dataset.records
-        answers = dataset.resources.answers()
+        kinds = dataset.resources.answer_kinds()
+        if kinds.label_only:
+            yield not_measured(f"lexical diversity not judged: {kinds.describe()}",
+                               kinds.to_dict())
+            return
+        answers = kinds.sentences  # short answers (labels) are expected to repeat
         # one huge answer must not blow the sample budget: each is cut to the budget first
         texts = [t[:self.options.sample_bytes] for _, t in answers]
         picked, size = [], 0
@@ -123,7 +128,8 @@ class LowLexicalDiversity(DatasetRule):
         if top:
             msg += f"; most repeated: \"{top[0]['ngram']}\" in {pct(top[0]['share'])} of answers"
         details = {"compression_ratio": round(ratio, 3), "bytes": len(raw),
-                   "answers": len(texts), "sampled_answers": len(picked),
+                   "answers": len(texts), "short_answers": kinds.short,
+                   "sampled_answers": len(picked),
                    "distinct_n": distinct,
                    "ngram_diversity_score": round(sum(distinct.values()), 3),
                    "ngram_repetition": round(repetition, 4), "top_ngrams": top}

@@ -121,6 +121,17 @@ def test_lexical_label_only_answers_are_not_judged(tmp_path):
     assert m.details["label_only"] and m.details["distinct_short_answers"] == 3
 
 
+def test_lexical_short_open_answers_are_not_judged_either(tmp_path):
+    """Short answers that do not repeat (numbers, names: a short-answer QA set) are no label
+    set, and the reason says so; gzip on one-word answers measures nothing either."""
+    rng = random.Random(21)
+    records = pairs([varied_text(rng, 5, 20) for _ in range(300)], [str(n) for n in range(300)])
+    rep, m = lint(tmp_path, records, "V001")
+    assert m.verdict == "info" and not rep.findings
+    assert "short answers only: 300 of 300 answers have at most 3 words (300 distinct)" in \
+        m.message
+
+
 def test_lexical_labels_beside_sentence_answers_are_left_out(tmp_path):
     """Look-alike: a mixed set is judged on its answers of sentence length only; the labels
     neither count as answers nor raise the ratio."""
@@ -222,7 +233,7 @@ def test_canned_short_labels_are_not_judged(tmp_path):
     answers = [rng.choice(["positive", "negative", "neutral"]) for _ in prompts]
     rep, m = lint(tmp_path, pairs(prompts, answers), "V003")
     assert m.verdict == "info" and not rep.findings
-    assert m.message.startswith("label-only answers: 100 of 100 answers are short labels")
+    assert m.message.startswith("label-only answers: 100 of 100 answers are one of 3 short labels")
 
 
 def test_canned_same_prompt_repeats_are_not_canned(tmp_path):

@@ -202,7 +202,7 @@ def test_label_only_answers_are_not_judged(tmp_path):
     responses are skipped with the reason, the prompts are still judged."""
     rep, m = run(tmp_path, classification(120), "V005")
     why = m.details["unmeasured"]["response"]
-    assert why.startswith("label-only answers") and "3 distinct" in why
+    assert why.startswith("label-only answers") and "one of 3 short labels" in why
     assert "responses not judged: label-only answers" in m.message
     assert m.details["unmeasured_roles"] == ["response"] and "prompt" in m.details
     assert m.verdict == "pass" and not rep.findings

@@ -68,12 +68,18 @@ class AnswerKinds:
         return len(self.sentences) < MIN_SENTENCE_ANSWERS and self.short > len(self.sentences)
 
     def describe(self) -> str:
-        """Why the answers are not judged: "label-only answers: …" or "too few answers: …"."""
+        """Why the answers are not judged: "label-only answers: …" (a label set: the short
+        answers repeat), "short answers only: …" (mostly distinct: numbers, names) or "too
+        few answers: …"."""
         n = len(self.sentences)
-        if self.label_only:
-            return (f"label-only answers: {self.short:,} of {self.short + n:,} answers are short "
-                    f"labels ({self.labels:,} distinct), {n:,} of sentence length")
-        return f"too few answers: {n:,} answers of sentence length, {self.short:,} short"
+        if not self.label_only:
+            return f"too few answers: {n:,} answers of sentence length, {self.short:,} short"
+        total = f"{self.short:,} of {self.short + n:,} answers"
+        if self.labels <= self.short / 2:
+            return (f"label-only answers: {total} are one of {self.labels:,} short labels, "
+                    f"{n:,} of sentence length")
+        return (f"short answers only: {total} have at most 3 words ({self.labels:,} distinct), "
+                f"{n:,} of sentence length")
 
     def to_dict(self) -> dict:
         return {"answers": len(self.sentences), "short_answers": self.short,

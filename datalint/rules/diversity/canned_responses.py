@@ -18,15 +18,18 @@ class CannedResponses(DatasetRule):
     is the share of answers that are copies of a canned answer.  It is reported with the number
     of distinct answers and the most common answers with their counts and an example record
     each.  Short answers (at most 3 words and 40 characters: labels, yes/no, numbers) are
-    expected to repeat and are left out; when nearly all answers are short the dataset is a
-    classification set and the metric is not judged.  Every answer is counted (hashing, no
+    expected to repeat and are left out; when fewer than 10 answers of sentence length remain
+    and short ones outnumber them, the set is label-only (a classification set) and the metric
+    is not judged ("label-only answers: …").  ``low-lexical-diversity`` and
+    ``low-semantic-diversity`` share this notion.  Every answer is counted (hashing, no
     sample).
 
     Calibration: FastChat's dummy conversations give 1,000 answers but only 28 distinct ones
     (27 of sentence length, all canned: 100%); Alpaca, CodeAlpaca, LLaMA-Factory's alpaca demo
     and GPTeacher "similarity 0.8" have no canned answer (0%), GPTeacher "dedupe only" 6% (a
     few tool answers repeated up to 13 times).  ``duplicate-response`` lists each repeated
-    answer as a cluster; this metric says how much of the dataset they are.
+    answer as a cluster; this metric says how much of the dataset they are.  On 12 public
+    fine-tuning files, 1 of 1 finding was a real defect (judged by reading the records).
 
     ## Why it hurts fine-tuning
     A model trained on a handful of stock answers learns to give them whatever the question:

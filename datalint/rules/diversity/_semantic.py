@@ -15,9 +15,14 @@ times as much, as it does in training, without taking 100 places in the sample.
 * :func:`reference_coverage` — how many of the areas of a general instruction reference
   (``datalint/data/general_prompts.txt``, written for datalint) the prompts reach.
 
-The sample's vectors are taken from the shared fast-tier embeddings when another rule built
-them (the duplicate rules embed every record for the kNN index); alone, these rules embed only
-the sample.  On top of that comes one d×d eigendecomposition and a k-means on ≤ 1,000 vectors.
+Texts are compared like with like: every text of the sample, and every reference prompt, is
+embedded by its first :data:`WINDOW` words (:func:`window`; prompts after an instruction
+opening many of them share, :func:`template_openings`), since a mean-pooled embedding of a
+long text leans toward the mean of the language and would make any set of long answers look
+narrow next to short prompts.  Short responses (labels) are left out of the sample.  A text no
+longer than its window takes the shared fast-tier vector when another rule built it (the
+duplicate rules embed every record for the kNN index); the other windows are embedded here.
+On top of that comes one d×d eigendecomposition and a k-means on ≤ 1,000 vectors.
 """
 
 from __future__ import annotations
@@ -137,8 +142,7 @@ def skip_opening(text: str, shared: frozenset[tuple[str, ...]]) -> str:
     """``text`` after the longest of the ``shared`` openings it starts with."""
     if not shared:
         return text
-    parts = text.split(maxsplit=MAX_OPENING)
-    ws = parts[:MAX_OPENING]
+    ws = text.split(maxsplit=MAX_OPENING)[:MAX_OPENING]
     for k in range(len(ws) - 1, MIN_OPENING - 1, -1):
         if tuple(ws[:k]) in shared:
             return text.split(maxsplit=k)[k]

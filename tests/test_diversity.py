@@ -106,6 +106,43 @@ def test_lexical_too_little_text_is_not_judged(tmp_path):
     assert m.verdict == "info" and not rep.findings
 
 
+def sentiment(n: int, seed: int = 20):
+    """A classification set: varied texts, each answered with one of three labels."""
+    rng = random.Random(seed)
+    prompts = [varied_text(rng, 5, 20) for _ in range(n)]
+    return pairs(prompts, [rng.choice(["positive", "Negative", "neutral."]) for _ in prompts])
+
+
+def test_lexical_label_only_answers_are_not_judged(tmp_path):
+    """Labels from a small set compress extremely well by design: not judged, and said why."""
+    rep, m = lint(tmp_path, sentiment(600), "V001")
+    assert m.verdict == "info" and not rep.findings
+    assert m.message.startswith("lexical diversity not judged: label-only answers")
+    assert m.details["label_only"] and m.details["distinct_short_answers"] == 3
+
+
+def test_lexical_short_open_answers_are_not_judged_either(tmp_path):
+    """Short answers that do not repeat (numbers, names: a short-answer QA set) are no label
+    set, and the reason says so; gzip on one-word answers measures nothing either."""
+    rng = random.Random(21)
+    records = pairs([varied_text(rng, 5, 20) for _ in range(300)], [str(n) for n in range(300)])
+    rep, m = lint(tmp_path, records, "V001")
+    assert m.verdict == "info" and not rep.findings
+    assert "short answers only: 300 of 300 answers have at most 3 words (300 distinct)" in \
+        m.message
+
+
+def test_lexical_labels_beside_sentence_answers_are_left_out(tmp_path):
+    """Look-alike: a mixed set is judged on its answers of sentence length only; the labels
+    neither count as answers nor raise the ratio."""
+    records = sentiment(300) + varied(300)
+    _, m = lint(tmp_path, records, "V001")
+    _, alone = lint(tmp_path, varied(300), "V001")
+    assert m.verdict == "pass"
+    assert m.details["answers"] == 300 and m.details["short_answers"] == 300
+    assert m.value == alone.value
+
+
 def test_lexical_threshold_is_an_option(tmp_path):
     _, m = lint(tmp_path, varied(300), "V001", **{"max-compression-ratio": 1.1})
     assert m.verdict == "fail" and m.threshold == 1.1
@@ -196,6 +233,7 @@ def test_canned_short_labels_are_not_judged(tmp_path):
     answers = [rng.choice(["positive", "negative", "neutral"]) for _ in prompts]
     rep, m = lint(tmp_path, pairs(prompts, answers), "V003")
     assert m.verdict == "info" and not rep.findings
+    assert m.message.startswith("label-only answers: 100 of 100 answers are one of 3 short labels")
 
 
 def test_canned_same_prompt_repeats_are_not_canned(tmp_path):

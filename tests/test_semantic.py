@@ -36,7 +36,8 @@ def bag_of_words(texts: list[str]) -> np.ndarray:
     return out
 
 
-def lint(tmp_path, records, select, eval_records=None, options=None, name="data.jsonl"):
+def lint(tmp_path, records, select, eval_records=None, options=None, name="data.jsonl",
+         encoder=bag_of_words):
     path = write_jsonl(tmp_path / name, records)
     cfg = merge_cli(Config(), select=select, options=options)
     if eval_records is not None:
@@ -44,7 +45,7 @@ def lint(tmp_path, records, select, eval_records=None, options=None, name="data.
     eng = Engine(cfg)
     base = eng._resource_settings
     eng._resource_settings = lambda rules, report: dataclasses.replace(
-        base(rules, report), encoders={"fast": bag_of_words, "full": bag_of_words})
+        base(rules, report), encoders={"fast": encoder, "full": encoder})
     return eng.run([str(path)])
 
 

@@ -10,16 +10,22 @@ own wording, which is what a general instruction set looks like to a bag of word
 from __future__ import annotations
 
 import dataclasses
-
+import os
 import random
+from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from datalint.resources import Resources, ResourceSettings
+from datalint.resources.textstats import stable_sample
 from datalint.rules.diversity import _semantic as sem
 
+from . import helpers
+from .conftest import FIXTURES
 from .test_diversity import _summary
 from .test_semantic import bag_of_words, lint
 
@@ -134,8 +140,81 @@ def test_a_few_answers_repeated_fail_even_with_varied_prompts(tmp_path):
 
 
 def test_semantic_diversity_too_few_texts_is_not_judged(tmp_path):
-    rep, m = run(tmp_path, one_topic(10), "V005")
+    from datalint.rules.diversity.low_semantic_diversity import MIN_TEXTS
+
+    rep, m = run(tmp_path, one_topic(MIN_TEXTS - 1), "V005")
     assert m.verdict == "info" and not rep.findings
+    assert f"fewer than {MIN_TEXTS}" in m.message
+
+
+def test_every_text_is_embedded_by_its_opening_window(tmp_path):
+    """Data and reference alike are embedded by their first WINDOW words: long answers are
+    compared with short prompts like with like, not as whole texts."""
+    seen: list[str] = []
+
+    def recording(texts):
+        seen.extend(texts)
+        return bag_of_words(texts)
+
+    from datalint.resources.texts import word_count
+
+    rng = random.Random(4)
+    recs = [{"prompt": p["prompt"],
+             "completion": " ".join(rng.sample(SUBJECTS, 5) + rng.sample(VERBS, 5)) * 8}
+            for p in many_topics(40)]
+    rep = lint(tmp_path, recs, ["V005"], encoder=recording)
+    assert not rep.errors and seen
+    assert max(word_count(t) for t in seen) == sem.WINDOW
+    assert sem.window(recs[0]["completion"]) in seen
+
+
+def test_leading_words_counts_words_in_any_script():
+    from datalint.resources.texts import leading_words
+
+    assert leading_words("The cat  sat on the mat.", 3) == "The cat  sat"
+    assert leading_words("Short text.", 16) == "Short text."
+    assert leading_words("他不想来。我们走吧", 4) == "他不想来"  # a Han character is a word
+
+
+def test_an_instruction_opening_shared_by_many_prompts_is_skipped():
+    """"Classify the sentiment of this review: …" on one line with its input: the window is
+    taken after the shared opening, as a shared template line is masked."""
+    texts = [f"Classify the sentiment of this review: {w} was fine" for w in SUBJECTS]
+    shared = sem.template_openings(texts)
+    assert sem.skip_opening(texts[0], shared) == f"{SUBJECTS[0]} was fine"
+    # look-alikes: an opening few prompts share, and a prompt that is the shared text itself
+    few = texts[:4] + [f"{v} the {s}" for v, s in zip(VERBS * 4, SUBJECTS)]
+    assert sem.skip_opening(few[0], sem.template_openings(few)) == few[0]
+    same = ["What is up?"] * 30 + [f"what is {s}?" for s in SUBJECTS]
+    assert sem.skip_opening("What is up?", sem.template_openings(same)) == "What is up?"
+
+
+def classification(n: int, seed: int = 0) -> list[dict]:
+    """A sentiment set: varied reviews, each answered with one of three labels."""
+    rng = random.Random(seed)
+    return [{"prompt": f"Classify the sentiment of this review: {r['prompt']}",
+             "completion": rng.choice(["Positive", "negative", "Neutral."])}
+            for r in many_topics(n, seed)]
+
+
+def test_label_only_answers_are_not_judged(tmp_path):
+    """Answers that are one label from a small set say nothing about semantic diversity: the
+    responses are skipped with the reason, the prompts are still judged."""
+    rep, m = run(tmp_path, classification(120), "V005")
+    why = m.details["unmeasured"]["response"]
+    assert why.startswith("label-only answers") and "one of 3 short labels" in why
+    assert "responses not judged: label-only answers" in m.message
+    assert m.details["unmeasured_roles"] == ["response"] and "prompt" in m.details
+    assert m.verdict == "pass" and not rep.findings
+
+
+def test_labels_among_sentence_answers_are_left_out(tmp_path):
+    """Look-alike: a set with some label answers and enough answers of sentence length is
+    judged on the sentences; the labels do not count as (low-diversity) responses."""
+    recs = classification(60) + many_topics(60, seed=8)
+    _, m = run(tmp_path, recs, "V005")
+    assert "response" in m.details and "response" not in m.details["unmeasured"]
+    assert m.details["response"]["distinct_texts"] == 60
 
 
 def test_semantic_diversity_threshold_is_an_option(tmp_path):
@@ -278,3 +357,50 @@ def test_no_general_mix_with_default_options_is_unchanged(tmp_path):
             [f.to_dict() for f in both.findings if f.code == "T007"]
     # outside a run (no options given) a rule's options are its defaults
     assert Resources(None).options(NarrowTask) == NarrowTask.Options()
+
+
+# -- with the real (default) model: long answers are compared like with like -------------------
+
+LONG_ANSWERS = FIXTURES / "diversity" / "long_answers.jsonl"
+CANNED_LONG = (
+    "Thank you for contacting Nimbus support, {name}. We are sorry to hear that your {product} "
+    "stopped working. Please unplug the device, wait thirty seconds and plug it back in. If the "
+    "problem continues, open the companion app, choose Settings, then Device, then Restart, and "
+    "wait for the status light to turn green. Should that not help, reply to this message with "
+    "your order number and the serial number printed under the device, and our team will "
+    "arrange a replacement within {days} working days. We appreciate your patience and are "
+    "always happy to help with anything else you need.")
+
+
+@pytest.mark.slow
+def test_long_diverse_answers_pass():
+    """Sixteen long answers (143-200 words) on sixteen unrelated subjects: diverse.  Embedded
+    whole they spread much less than their openings do: the length effect the window takes
+    out."""
+    rep = helpers.run(LONG_ANSWERS, select=["V005"])
+    m = metric(rep, "V005")
+    assert m.verdict == "pass" and not rep.findings, m.message
+    assert m.details["response"]["compared_texts"] == 16
+
+    res = Resources([], ResourceSettings(cache_dir=Path(os.environ["DATALINT_CACHE_DIR"])))
+    answers = [orjson.loads(line)["completion"] for line in LONG_ANSWERS.read_bytes().splitlines()]
+    ref = sem.reference_prompts()
+    whole = sem.vendi(res.embed(answers, "fast")) / sem.vendi(
+        res.embed([ref[i] for i in stable_sample(ref, len(answers))], "fast"))
+    assert whole < m.details["response"]["relative_vendi"]
+
+
+@pytest.mark.slow
+def test_one_long_canned_answer_with_variations_fails(tmp_path):
+    names = ["Ana", "Ben", "Chen", "Dara", "Eli", "Femi", "Gus", "Hana", "Ivo", "Jun", "Kai",
+             "Lena", "Milo", "Nia", "Omar", "Pia", "Quinn", "Rosa", "Sam", "Tara"]
+    products = ["router", "speaker", "camera", "doorbell", "thermostat"]
+    prompts = sem.reference_prompts()
+    recs = [{"prompt": prompts[i * 7],
+             "completion": CANNED_LONG.format(name=n, product=products[i % 5], days=2 + i % 4)}
+            for i, n in enumerate(names)]
+    rep = helpers.run(helpers.write_jsonl(tmp_path / "canned.jsonl", recs), select=["V005"])
+    m = metric(rep, "V005")
+    assert m.verdict == "fail" and len(rep.findings) == 1
+    assert m.details["response"]["relative_vendi"] < 0.3
+    assert m.details["prompt"]["relative_vendi"] >= 0.3  # the questions vary: only the answers

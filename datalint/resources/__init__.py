@@ -360,3 +360,10 @@ class Resources:
         from .textstats import answer_turns
 
         return self._get("answers", lambda: answer_turns(self.records))
+
+    def answer_kinds(self):
+        """The answers split into answers of sentence length and short ones (labels), and
+        whether the set is label-only: :class:`~.textstats.AnswerKinds`."""
+        from .textstats import answer_kinds
+
+        return self._get("answer-kinds", lambda: answer_kinds(self.answers()))

@@ -88,6 +88,30 @@ def word_count(text: str) -> int:
     return cjk + sea + sum(1 for w in rest.split() if _WORD.search(w))
 
 
+#: a word of :func:`word_count`: one Han or kana character, a short Thai/Lao/Khmer/Myanmar run,
+#: or a run of other non-space characters (counted when it holds a letter or digit)
+_WORD_UNIT = re.compile(rf"{_CJK.pattern}|{_SEA.pattern}|[^\s\u3040-\u30ff\u3400-\u4dbf"
+                        rf"\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+                        rf"\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]+")
+
+
+def leading_words(text: str, n: int) -> str:
+    """The start of ``text`` up to its ``n``-th word (words as :func:`word_count` counts
+    them); the whole text when it is shorter."""
+    if text.isascii() or not (_CJK.search(text) or _SEA.search(text)):
+        parts = text.split(maxsplit=n)
+        if len(parts) <= n:
+            return text
+        return text[:len(text) - len(parts[n])].rstrip()
+    seen = 0
+    for m in _WORD_UNIT.finditer(text):
+        if _CJK.fullmatch(m.group()) or _SEA.fullmatch(m.group()) or _WORD.search(m.group()):
+            seen += 1
+            if seen == n:
+                return text[:m.end()]
+    return text
+
+
 def is_short_answer(text: str, max_words: int = 3, max_chars: int = 40) -> bool:
     """Labels, yes/no, numbers, single entities: answers whose difference is a disagreement.
     Words are counted in any script (:func:`word_count`): a Chinese sentence is not short."""

@@ -3,6 +3,10 @@
 * :func:`answer_turns` — every non-empty assistant turn, one entry per turn (a multi-turn
   conversation contributes each answer separately; the rejected side of a preference pair is
   left out: it is not what the model is trained to say).
+* :class:`AnswerKinds` (:func:`answer_kinds`) — the answers split into answers of sentence
+  length and short ones (labels, yes/no, numbers: :func:`~.texts.is_short_answer`), and whether
+  the answers are *label-only* (a classification set): the diversity rules judge only answers
+  of sentence length, and none of them judges a label-only set.
 * :func:`stable_sample` — a deterministic sample that does not depend on record order: the
   texts with the smallest CRC-32 of their UTF-8 bytes (ties broken by the text itself).
   Shuffling the records selects the same texts, and a sample of a dataset is the same sample
@@ -18,9 +22,11 @@ from __future__ import annotations
 import heapq
 import re
 import zlib
+from dataclasses import dataclass
 from typing import Hashable, Mapping, Sequence
 
 from ..io.record import ASSISTANT, Record
+from .texts import is_short_answer
 
 #: A word: letters or digits, with inner apostrophes ("don't", "l'eau").
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -36,6 +42,60 @@ def answer_turns(records: Sequence[Record]) -> list[tuple[int, str]]:
             if (text_layout or t.role == ASSISTANT) and t.text and not t.text.isspace():
                 out.append((i, t.text))
     return out
+
+
+#: Fewer answers of sentence length than this, outnumbered by short ones: the answers are labels.
+MIN_SENTENCE_ANSWERS = 10
+
+
+@dataclass(frozen=True)
+class AnswerKinds:
+    """The answers of a dataset by kind.
+
+    Short answers (at most 3 words and 40 characters: a label, yes/no, a number, one entity)
+    are expected to repeat: a classification set gives one label from a small set to every
+    prompt, and that is its design, not a lack of diversity.  So the diversity rules measure
+    only the answers of sentence length, and when those are fewer than
+    :data:`MIN_SENTENCE_ANSWERS` and outnumbered by short ones the answers are *label-only*
+    and no diversity of theirs is judged."""
+
+    sentences: list[tuple[int, str]]  # (record index, text) of each answer of sentence length
+    short: int  # short answers
+    labels: int  # distinct short answers (case and spacing folded)
+
+    @property
+    def label_only(self) -> bool:
+        return len(self.sentences) < MIN_SENTENCE_ANSWERS and self.short > len(self.sentences)
+
+    def describe(self) -> str:
+        """Why the answers are not judged: "label-only answers: …" (a label set: the short
+        answers repeat), "short answers only: …" (mostly distinct: numbers, names) or "too
+        few answers: …"."""
+        n = len(self.sentences)
+        if not self.label_only:
+            return f"too few answers: {n:,} answers of sentence length, {self.short:,} short"
+        total = f"{self.short:,} of {self.short + n:,} answers"
+        if self.labels <= self.short / 2:
+            return (f"label-only answers: {total} are one of {self.labels:,} short labels, "
+                    f"{n:,} of sentence length")
+        return (f"short answers only: {total} have at most 3 words ({self.labels:,} distinct), "
+                f"{n:,} of sentence length")
+
+    def to_dict(self) -> dict:
+        return {"answers": len(self.sentences), "short_answers": self.short,
+                "distinct_short_answers": self.labels, "label_only": self.label_only}
+
+
+def answer_kinds(answers: Sequence[tuple[int, str]]) -> AnswerKinds:
+    """Split ``answers`` ((record, text) pairs, e.g. :func:`answer_turns`) by kind."""
+    sentences, labels, short = [], set(), 0
+    for rec, text in answers:
+        if is_short_answer(text):
+            short += 1
+            labels.add(fold(text))
+        else:
+            sentences.append((rec, text))
+    return AnswerKinds(sentences, short, len(labels))
 
 
 def stable_key(text: str) -> tuple[int, str]:

@@ -15,9 +15,14 @@ times as much, as it does in training, without taking 100 places in the sample.
 * :func:`reference_coverage` — how many of the areas of a general instruction reference
   (``datalint/data/general_prompts.txt``, written for datalint) the prompts reach.
 
-The sample's vectors are taken from the shared fast-tier embeddings when another rule built
-them (the duplicate rules embed every record for the kNN index); alone, these rules embed only
-the sample.  On top of that comes one d×d eigendecomposition and a k-means on ≤ 1,000 vectors.
+Texts are compared like with like: every text of the sample, and every reference prompt, is
+embedded by its first :data:`WINDOW` words (:func:`window`; prompts after an instruction
+opening many of them share, :func:`template_openings`), since a mean-pooled embedding of a
+long text leans toward the mean of the language and would make any set of long answers look
+narrow next to short prompts.  Short responses (labels) are left out of the sample.  A text no
+longer than its window takes the shared fast-tier vector when another rule built it (the
+duplicate rules embed every record for the kNN index); the other windows are embedded here.
+On top of that comes one d×d eigendecomposition and a k-means on ≤ 1,000 vectors.
 """
 
 from __future__ import annotations
@@ -29,10 +34,23 @@ from typing import Sequence
 
 import numpy as np
 
+from ...resources import TEMPLATE_SHARE
+from ...resources.texts import is_short_answer, leading_words
 from ...resources.textstats import stable_key, stable_sample
 
 #: The k-means seed: fixed, so a dataset gets the same clusters every run.
 SEED = 1234
+
+#: Every text is embedded by its first this many words, the reference prompts too.  A static
+#: embedding is a weighted mean of token vectors, so long texts all lean toward the mean of
+#: the language and look alike: compared whole, answers of a few hundred words spread like a
+#: narrow set and short prompts like a wide one.  Cut to the same window, texts of any length
+#: are compared like with like.  The reference prompts have 9 words on average, 12 at the 90th
+#: percentile; 16 words keep nearly all of them whole.
+WINDOW = 16
+#: Prompt openings of MIN_OPENING to MAX_OPENING words shared by many prompts are an
+#: instruction template (:func:`template_openings`).
+MIN_OPENING, MAX_OPENING = 3, 32
 
 
 @dataclass
@@ -53,20 +71,25 @@ class Sample:
 def role_sample(res, role: str, size: int, min_texts: int = 1) -> Sample:
     """The hash sample of at most ``size`` distinct texts of ``role`` (memoised per run).
 
-    With fewer than ``min_texts`` distinct texts nothing is embedded (the sample is empty, its
-    ``distinct`` count says how many there were).  The vectors are the shared fast-tier
-    embeddings when another rule has built them; otherwise only the sample is embedded."""
+    Each text is embedded by its first :data:`WINDOW` words (:func:`window`), as the
+    reference is.  Responses that are short answers (labels, yes/no, numbers:
+    :func:`~datalint.resources.texts.is_short_answer`) are left out: a label says nothing
+    about how varied the answers are.  With fewer than ``min_texts`` distinct texts nothing
+    is embedded (the sample is empty, its ``distinct`` count says how many there were).  A
+    text no longer than the window reuses the shared fast-tier vector when another rule has
+    built it; the rest of the sample is embedded here."""
     def build() -> Sample:
         texts = res.embed_texts(role)
         uncovered = res.uncovered(role)  # texts the model cannot represent are left out
         res.note_uncovered(role)
+        labels = role == "response"
         first: dict[str, int] = {}
         counts: dict[str, int] = {}
         for r, t in enumerate(texts):
             if t and not t.isspace() and uncovered[r] is None:
                 if t in counts:
                     counts[t] += 1
-                else:
+                elif not (labels and is_short_answer(t)):
                     counts[t] = 1
                     first[t] = r
         distinct = list(first)
@@ -74,9 +97,8 @@ def role_sample(res, role: str, size: int, min_texts: int = 1) -> Sample:
             return Sample([], np.zeros((0, 0)), np.zeros(0), [], len(distinct))
         keep = [distinct[i] for i in stable_sample(distinct, size)]
         rows = [first[t] for t in keep]
-        shared = res._memo.get(("vec", role, "fast"))
-        vecs = shared[rows] if shared is not None else res.embed(keep, "fast")
-        v = np.asarray(vecs, dtype=np.float64)
+        wins = windows(keep, openings=role == "prompt")
+        v = _window_vectors(res, keep, wins, rows, res._memo.get(("vec", role, "fast")))
         norm = np.linalg.norm(v, axis=1) if v.size else np.zeros(len(keep))
         ok = norm > 0
         v = v[ok] / norm[ok, None]
@@ -85,6 +107,59 @@ def role_sample(res, role: str, size: int, min_texts: int = 1) -> Sample:
         return Sample(keep, v, np.array([counts[t] for t in keep], dtype=np.float64), rows,
                       len(distinct))
     return res._get(("semantic-sample", role, size, min_texts), build)
+
+
+def window(text: str) -> str:
+    """What is embedded of a text: its first :data:`WINDOW` words."""
+    return leading_words(text, WINDOW)
+
+
+def windows(texts: Sequence[str], openings: bool = False) -> list[str]:
+    """The windows of ``texts``; with ``openings``, each taken after the text's instruction
+    opening (:func:`template_openings`), as shared template lines are masked."""
+    if not openings:
+        return [window(t) for t in texts]
+    shared = template_openings(texts)
+    return [window(skip_opening(t, shared)) for t in texts]
+
+
+def template_openings(texts: Sequence[str]) -> frozenset[tuple[str, ...]]:
+    """Openings of :data:`MIN_OPENING` or more words that more than ``TEMPLATE_SHARE`` of the
+    texts start with and go on after: an instruction written on the same line as its input
+    ("Classify the sentiment of this review: …").  Masked like a template line, or the
+    window would hold the template and little else."""
+    counts: dict[tuple[str, ...], int] = {}
+    for t in texts:
+        ws = t.split(maxsplit=MAX_OPENING)[:MAX_OPENING]
+        for k in range(MIN_OPENING, len(ws)):  # never the whole text
+            key = tuple(ws[:k])
+            counts[key] = counts.get(key, 0) + 1
+    limit = max(5, int(TEMPLATE_SHARE * len(texts)))
+    return frozenset(p for p, c in counts.items() if c > limit)
+
+
+def skip_opening(text: str, shared: frozenset[tuple[str, ...]]) -> str:
+    """``text`` after the longest of the ``shared`` openings it starts with."""
+    if not shared:
+        return text
+    ws = text.split(maxsplit=MAX_OPENING)[:MAX_OPENING]
+    for k in range(len(ws) - 1, MIN_OPENING - 1, -1):
+        if tuple(ws[:k]) in shared:
+            return text.split(maxsplit=k)[k]
+    return text
+
+
+def _window_vectors(res, texts: list[str], wins: list[str], rows: list[int],
+                    shared) -> np.ndarray:
+    """Fast-tier vectors of the texts' windows; a text that is its own window takes the
+    shared vector of its record when there is one."""
+    if shared is None:
+        return np.asarray(res.embed(wins, "fast"), dtype=np.float64)
+    cut = [i for i, (t, w) in enumerate(zip(texts, wins)) if w != t]
+    v = np.asarray(shared[rows], dtype=np.float64)
+    if cut:
+        v[cut] = res.embed([wins[i] for i in cut], "fast")
+    return v
 
 
 def entropy(p: np.ndarray) -> float:
@@ -178,7 +253,7 @@ def reference_prompts() -> list[str]:
 def reference_vectors(res) -> tuple[list[str], np.ndarray]:
     def build():
         texts = reference_prompts()
-        v = res.embed(texts, "fast").astype(np.float64)
+        v = res.embed([window(t) for t in texts], "fast").astype(np.float64)
         norm = np.linalg.norm(v, axis=1)
         return texts, v / np.where(norm > 0, norm, 1.0)[:, None]
     return res._get("semantic-reference", build)

@@ -1,12 +1,12 @@
 from dataclasses import dataclass
 
-from ...resources.texts import is_short_answer
-from ...resources.textstats import fold, pct, ranked, share, snippet, stable_key
+from ...resources.textstats import MIN_SENTENCE_ANSWERS, fold, pct, ranked, share, snippet, \
+    stable_key
 from ...rule import DatasetRule
 from .._metrics import Measurement, dataset_finding, example, not_measured
 
 #: Fewer answers of sentence length than this are not judged.
-MIN_ANSWERS = 10
+MIN_ANSWERS = MIN_SENTENCE_ANSWERS
 
 
 class CannedResponses(DatasetRule):
@@ -18,15 +18,18 @@ class CannedResponses(DatasetRule):
     is the share of answers that are copies of a canned answer.  It is reported with the number
     of distinct answers and the most common answers with their counts and an example record
     each.  Short answers (at most 3 words and 40 characters: labels, yes/no, numbers) are
-    expected to repeat and are left out; when nearly all answers are short the dataset is a
-    classification set and the metric is not judged.  Every answer is counted (hashing, no
+    expected to repeat and are left out; when fewer than 10 answers of sentence length remain
+    and short ones outnumber them, the set is label-only (a classification set) and the metric
+    is not judged ("label-only answers: …").  ``low-lexical-diversity`` and
+    ``low-semantic-diversity`` share this notion.  Every answer is counted (hashing, no
     sample).
 
     Calibration: FastChat's dummy conversations give 1,000 answers but only 28 distinct ones
     (27 of sentence length, all canned: 100%); Alpaca, CodeAlpaca, LLaMA-Factory's alpaca demo
     and GPTeacher "similarity 0.8" have no canned answer (0%), GPTeacher "dedupe only" 6% (a
     few tool answers repeated up to 13 times).  ``duplicate-response`` lists each repeated
-    answer as a cluster; this metric says how much of the dataset they are.
+    answer as a cluster; this metric says how much of the dataset they are.  On 12 public
+    fine-tuning files, 1 of 1 finding was a real defect (judged by reading the records).
 
     ## Why it hurts fine-tuning
     A model trained on a handful of stock answers learns to give them whatever the question:
@@ -61,19 +64,14 @@ class CannedResponses(DatasetRule):
 
     def check_dataset(self, dataset):
         records = dataset.records
-        answers = dataset.resources.answers()
+        kinds = dataset.resources.answer_kinds()
+        answers = kinds.sentences
         groups: dict[str, list[int]] = {}
-        short = 0
         for j, (_, text) in enumerate(answers):
-            if is_short_answer(text):
-                short += 1
-                continue
             groups.setdefault(fold(text), []).append(j)
-        n = sum(len(g) for g in groups.values())
+        n = len(answers)
         if n < MIN_ANSWERS:
-            what = "most answers are short labels" if short > n else "too few answers"
-            yield not_measured(f"{what}: {n} answers of sentence length, {short:,} short",
-                               {"answers": n, "short_answers": short})
+            yield not_measured(kinds.describe(), kinds.to_dict())
             return
         prompts = dataset.resources.texts("prompt")
         canned: dict[str, int] = {}
@@ -101,7 +99,7 @@ class CannedResponses(DatasetRule):
         else:
             msg = (f"no canned answers: {len(groups):,} distinct among {n:,} answers (threshold "
                    f"{pct(threshold)})")
-        details = {"canned_share": round(value, 4), "answers": n, "short_answers": short,
+        details = {"canned_share": round(value, 4), "answers": n, "short_answers": kinds.short,
                    "distinct_answers": len(groups), "canned_answers": len(canned),
                    "top_answers": top}
         examples = [min(groups[k], key=lambda j: stable_key(answers[j][1]))

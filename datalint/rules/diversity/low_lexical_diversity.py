@@ -26,6 +26,12 @@ class LowLexicalDiversity(DatasetRule):
       4-grams that also occur in another answer, averaged over answers; and the 4-grams found in
       the most answers, with an example of each.
 
+    Only answers of sentence length are measured: short answers (at most 3 words and 40
+    characters: labels, yes/no, numbers) repeat by design and would compress well for no fault
+    of the data, so they are left out, as ``canned-responses`` leaves them out.  When nearly
+    all answers are short (fewer than 10 of sentence length: a classification or short-answer
+    set) the metric is not judged and says why ("label-only answers: …").
+
     The answers are taken in a fixed hash order (CRC-32 of the text), so the result does not
     depend on record order, and sampled in that order up to ``sample-bytes`` of text: the ratio
     stops rising after a few hundred KB (gzip's window is 32 KB), so a 500 KB sample measures a
@@ -39,7 +45,12 @@ class LowLexicalDiversity(DatasetRule):
     answers built from a few formulas.  The ratio grows with the amount of text up to ~256 KB
     (Alpaca: 2.24 on 16 KB, 2.57 on 256 KB), so small datasets are judged leniently (the 12 KB
     LLaMA-Factory identity set scores 3.90); ``template-collapse``, ``canned-responses`` and
-    ``signature-phrases`` catch repetition in small sets.
+    ``signature-phrases`` catch repetition in small sets.  The 419 records of Alpaca 5,000 and
+    alpaca_en_demo whose answers have at most 3 words, linted as one set, are not judged (1.66
+    before short answers were left out).  On 12 public
+    fine-tuning files, 3 of 3 findings were real defects (judged by reading each record: the
+    FastChat dummy replies, the formula tool answers of GPTeacher "dedupe only", the repeated
+    "Eat a banana!" of the OpenAI toy chat).
 
     ## Why it hurts fine-tuning
     Fine-tuning on answers that recycle the same phrasing narrows the model's output: it
@@ -74,7 +85,12 @@ class LowLexicalDiversity(DatasetRule):
 
     def check_dataset(self, dataset):
         records = dataset.records
-        answers = dataset.resources.answers()
+        kinds = dataset.resources.answer_kinds()
+        if kinds.label_only:
+            yield not_measured(f"lexical diversity not judged: {kinds.describe()}",
+                               kinds.to_dict())
+            return
+        answers = kinds.sentences  # short answers (labels) are expected to repeat
         # one huge answer must not blow the sample budget: each is cut to the budget first
         texts = [t[:self.options.sample_bytes] for _, t in answers]
         picked, size = [], 0
@@ -123,7 +139,8 @@ class LowLexicalDiversity(DatasetRule):
         if top:
             msg += f"; most repeated: \"{top[0]['ngram']}\" in {pct(top[0]['share'])} of answers"
         details = {"compression_ratio": round(ratio, 3), "bytes": len(raw),
-                   "answers": len(texts), "sampled_answers": len(picked),
+                   "answers": len(texts), "short_answers": kinds.short,
+                   "sampled_answers": len(picked),
                    "distinct_n": distinct,
                    "ngram_diversity_score": round(sum(distinct.values()), 3),
                    "ngram_repetition": round(repetition, 4), "top_ngrams": top}

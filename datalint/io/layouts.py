@@ -7,8 +7,9 @@ Supported layouts (detected per record, by the fields present):
                     weight}]; content may be a string or a list of text parts
 ``sharegpt``        ``conversations`` = [{from, value}] (``role``/``content`` also accepted)
 ``preference``      ``chosen`` + ``rejected`` (strings or message lists), optional ``prompt``
-``alpaca``          ``instruction`` + optional ``input`` + ``output`` (or ``response``);
-                    optional ``system`` and ``history`` ([[question, answer], …])
+``alpaca``          ``instruction`` + optional ``input`` (Dolly's ``context``) + ``output``
+                    (or ``response``); optional ``system`` and ``history``
+                    ([[question, answer], …])
 ``prompt-completion`` ``prompt`` + ``completion`` (also ``prompt``/``response``,
                     ``question``/``answer``, ``input``/``output``)
 ``text``            plain ``text``
@@ -57,7 +58,7 @@ _CHAT_FIELDS = ("messages",)
 _CHAT_TOOLS_FIELDS = ("messages", "tools")
 _SHAREGPT_FIELDS = ("conversations", "system", "tools")
 _PREFERENCE_FIELDS = ("prompt", "chosen", "rejected", "system")
-_ALPACA_FIELDS = ("instruction", "input", "output", "response", "system", "history")
+_ALPACA_FIELDS = ("instruction", "input", "context", "output", "response", "system", "history")
 _TEXT_FIELDS = ("text",)
 _TEXT_PART_TYPES = ("text", "input_text", "output_text")
 
@@ -317,10 +318,12 @@ class LayoutMapper:
         instr = self._content(rec, raw.get("instruction"), "instruction", True)
         spans = [Span("instruction", instr)] if instr is not None else []
         user_text = instr
-        if "input" in raw:
-            inp = self._content(rec, raw["input"], "input", False)
+        # the text the instruction is about: Alpaca's ``input``, Dolly's ``context``
+        of = "input" if "input" in raw else "context" if "context" in raw else None
+        if of is not None:
+            inp = self._content(rec, raw[of], of, False)
             if inp:
-                spans.append(Span("input", inp))
+                spans.append(Span(of, inp))
                 user_text = f"{instr}\n\n{inp}" if instr else inp
         turns.append(Turn(USER, user_text, "instruction", spans=spans))
         if "output" in raw:

@@ -161,6 +161,25 @@ def test_line_key_and_differing_lines():
     ("What happened in the second season?", "What happened in the third season?",
      "different numbers"),
     ("Sort 8, 3, 5, 1.", "Sort 9, 2, 7, 4.", "different numbers"),
+    # numbers in words, ordinals and days count like digits
+    ("Who won the first season of the show?", "Who won the second season of the show?",
+     "different numbers"),
+    ("What is the weather like in Oslo today?", "What is the weather forecast for Oslo tomorrow?",
+     "different numbers"),
+    ("Create an HTML table with three columns and two rows.",
+     "Using HTML, create a table with two columns and three rows.", "different numbers"),
+    ("Compute the dot product.\nv = [1, 2, 3]\nw = [4, 5, 6]",
+     "Compute the dot product.\nv = [3, -2, 4]\nw = [-6, 5, 1]", "different numbers"),
+    # another address, path or formula is another input
+    ("List the files in /home/user/Documents.", "List the files in /home/user.",
+     "different input"),
+    ("Get the README of https://github.com/acme/tool.", "Get the README of https://github.com/beta/app.",
+     "different input"),
+    ("Find the derivative of y = x^3 + x^2 + x + 1.", "Find the derivative of x^3 - x^2 + 1.",
+     "different input"),
+    # the two terms swapped with words between them
+    ("Write a method to convert Celsius to Fahrenheit.",
+     "Create a function to convert a Fahrenheit temperature to Celsius.", "swapped direction"),
 ])
 def test_hard_negatives(a, b, why):
     assert different_task(a, b) == why
@@ -171,6 +190,23 @@ def test_hard_negatives(a, b, why):
     ("Tell me about Apple Inc.", "Give me information about the Apple Inc. company"),
     ("Convert this sentence into third person", "Change this from first person to third person"),
     ("Name the basic geometric shapes", "Name five geometric shapes"),
+    # one number in two spellings, and words that count nothing
+    ("Name 3 primary colours.", "Name three primary colours."),
+    ("Find the 10th Fibonacci number.", "What is the tenth Fibonacci number?"),
+    ("Convert 5 million dollars to euros.", "Convert five million dollars to euros."),
+    ("List twenty-five US states.", "List 25 states of the US."),
+    ("Give me one of your examples.", "Give me an example."),
+    ("At first, read the text. Then summarise it.", "Read the text and summarise it."),
+    ("What is the weather like in Oslo today?", "How is the weather in Oslo right now?"),
+    ("Create a table with three columns and two rows.", "Create a table with 3 columns and 2 rows."),
+    # one address or formula written two ways, or given by one prompt only
+    ("Get the text of https://www.example.com/Page.", "Get the text from 'example.com/page'"),
+    ("Retrieve the text from the page at the given URL.", "Retrieve the text from https://example.com."),
+    ("Find the derivative of f(x) = 3x^2 + 2x.", "What is the derivative of y = 3x^2+2x?"),
+    ("Show COVID-19 news and run ls -l.", "Run ls -l and show COVID-19 news."),
+    # a paraphrase that says the same direction twice
+    ("Write a method to convert Celsius to Fahrenheit.",
+     "Design a function to convert a temperature in Celsius to Fahrenheit."),
 ])
 def test_paraphrases_are_not_hard_negatives(a, b):
     assert different_task(a, b) is None

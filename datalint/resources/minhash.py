@@ -285,15 +285,18 @@ def union_find_clusters(n: int, pairs, labels=None) -> list[list[int]]:
     """Connected components of ``pairs`` (i, j, ...), each of two or more members.
 
     ``labels(i)``, when given, is the set of what must agree inside a cluster (the names and
-    numbers of a record's prompt): two clusters merge only when one's labels hold the
-    other's, so a chain of close pairs ("trained by OpenAI" - "who trained you?" - "trained
-    by Google") never joins records that ask about different things."""
+    numbers of a record's prompt), or a tuple of such sets, each compared on its own (the
+    names, the web addresses): two clusters merge only when one's labels hold the other's,
+    so a chain of close pairs ("trained by OpenAI" - "who trained you?" - "trained by
+    Google") never joins records that ask about different things."""
     parent = list(range(n))
-    held: dict[int, frozenset] = {}
+    held: dict[int, tuple[frozenset, ...]] = {}
 
-    def label(x: int) -> frozenset:  # computed for the members of some pair only
+    def label(x: int) -> tuple[frozenset, ...]:  # computed for the members of some pair only
         if x not in held:
-            held[x] = frozenset(labels(x))
+            got = labels(x)
+            held[x] = tuple(frozenset(g) for g in got) if isinstance(got, tuple) \
+                else (frozenset(got),)
         return held[x]
 
     def find(x: int) -> int:
@@ -308,12 +311,12 @@ def union_find_clusters(n: int, pairs, labels=None) -> list[list[int]]:
             continue
         if labels is not None:
             a, b = label(ri), label(rj)
-            if not (a <= b or b <= a):
+            if not all(x <= y or y <= x for x, y in zip(a, b)):
                 continue
         lo, hi = min(ri, rj), max(ri, rj)
         parent[hi] = lo
         if labels is not None:
-            held[lo] = a | b
+            held[lo] = tuple(x | y for x, y in zip(a, b))
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)

@@ -51,3 +51,26 @@ def quote(text: str, limit: int = 40) -> str:
     """``text`` on one line, in double quotes, cut with an ellipsis past ``limit`` characters."""
     text = " ".join(text.split())
     return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'
+
+
+class Reported:
+    """The clusters a more specific duplicate rule reports, so that a less specific one
+    leaves their pairs out: a pair is shown once, by the most specific rule (exact, then
+    normalised, then the same prompt or a lexical near-copy, then an embedding paraphrase).
+
+    ``of[i]`` is record ``i``'s cluster (-1: none); ``rep[i]`` the record its cluster keeps
+    (``i`` itself outside a cluster), so that a less specific rule can see each cluster as
+    the one record it stands for."""
+
+    def __init__(self, records: Sequence[Record], clusters: Iterable[Sequence[int]] = ()):
+        self.of = [-1] * len(records)
+        self.rep = list(range(len(records)))
+        for k, members in enumerate(clusters):
+            keep = min(members, key=lambda i: _order(records, i))
+            for i in members:
+                self.of[i] = k
+                self.rep[i] = keep
+
+    def together(self, i: int, j: int) -> bool:
+        """Records ``i`` and ``j`` are in one reported cluster."""
+        return self.of[i] >= 0 and self.of[i] == self.of[j]

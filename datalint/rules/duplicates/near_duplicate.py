@@ -2,8 +2,9 @@ from dataclasses import dataclass
 
 from ...rule import DatasetRule
 
-from ._clusters import cluster_finding
-from ._tasks import different_input, different_task, labels
+from ._clusters import Reported, cluster_finding
+from ._prompts import prompt_groups
+from ._tasks import different_input, different_question, different_task, labels
 
 
 class NearDuplicate(DatasetRule):
@@ -25,11 +26,25 @@ class NearDuplicate(DatasetRule):
     Word 3-grams found in more than ``template-share`` of the records — a fixed instruction
     preamble, a tool header, boilerplate copied into every prompt — are masked first, and the
     word-by-word comparisons read the prompt without its template lines, so templated data
-    does not collapse into one cluster.  Pairs whose prompts ask for
-    different things are left alone: different numbers or names, a swapped direction
-    ("Celsius to Fahrenheit"), or prompts that share a line (an instruction, a passage) but
-    little of the rest.  Confirmed pairs are joined into clusters; exact or normalised copies
-    are left to those rules.
+    does not collapse into one cluster.  Pairs whose prompts ask for different things are
+    left alone: different numbers, in digits or words ("the first season" / "the second
+    season", "today" / "tomorrow"), different names, URLs, file paths or formulas, a swapped
+    direction ("Celsius to Fahrenheit"), or prompts that share a line (an instruction, a
+    passage) but little of the rest.  So are records alike only through what their prompts
+    share: two questions over one reference passage or one long list answered differently,
+    or one passage asked about twice with other answers (``duplicate-prompt`` reports a
+    prompt with several answers).  Confirmed pairs are joined into clusters; exact or
+    normalised copies are left to those rules.  A cluster whose records repeat one prompt
+    says so (``"also": ["duplicate-prompt"]``): ``duplicate-prompt`` counts those answers
+    as one and ``semantic-duplicate`` shows the cluster as the record it keeps, so a pair is
+    reported once.
+
+    Measured: on 6 public fine-tuning files of the shared corpora (of 12 linted), 37 of 40
+    sampled findings were real defects and none false (judged by reading each record); the 3
+    arguable ones join a narrower request to a broader one ("latest news headlines" /
+    "latest technology news headlines").  On the GPTeacher Toolformer labels, 42 of the 45
+    records the author removed that it no longer clusters ask about another URL, path,
+    formula or day than every record they were clustered with.
 
     ## Why it hurts fine-tuning
     Near-copies (a changed name, a reworded first sentence, the same answer with one extra line)
@@ -72,72 +87,95 @@ class NearDuplicate(DatasetRule):
         answer_words: int = 8
 
     def check_dataset(self, dataset):
-        from ...resources.minhash import (edit_similarity, near_duplicate_pairs,
-                                          union_find_clusters, word_candidates)
-
         res = dataset.resources
         records = dataset.records
-        prompts, answers = res.normalized("prompt"), res.normalized("response")
-        # compare each distinct (normalised) record once
-        first: dict[tuple[str, str], int] = {}
-        for i, key in enumerate(zip(prompts, answers)):
-            if key[0] or key[1]:
-                first.setdefault(key, i)
-        keys = list(first)
-        rec = [first[k] for k in keys]
-        texts = [f"{p} || {a}" for p, a in keys]
-        o = self.options
-        pairs, masked = near_duplicate_pairs(texts, o.threshold, o.ngram, o.template_share)
-        found = {(i, j): (jac, "shingles") for i, j, jac in pairs}
-        # a few changed words: word 3-grams break around each edit, the word order does not;
-        # the prompt without its template lines (a shared preamble would make any two alike)
-        from ...resources.texts import normalize
-
-        untemplated, raw = res.embed_texts("prompt"), res.texts("prompt")
-        plain = [f"{p if untemplated[r] == raw[r] else normalize(untemplated[r])} || {a}"
-                 for r, (p, a) in zip(rec, keys)]
-        words = [t.split() for t in plain]
-        answer_words = [keys[k][1].split() for k in range(len(keys))]
-        # one LSH over the words of prompt and answer proposes both kinds of pairs
-        for i, j in word_candidates(plain, CANDIDATES, 1.0):
-            i, j = min(i, j), max(i, j)
-            if (i, j) in found or not _related(words[i], words[j]):
-                continue
-            sim = edit_similarity(words[i], words[j], o.edit_threshold)
-            if sim >= o.edit_threshold:
-                found[(i, j)] = (sim, "edit")
-                continue
-            # the same answer in nearly the same words, to prompts that do not ask otherwise
-            if min(len(answer_words[i]), len(answer_words[j])) >= o.answer_words and \
-                    keys[i][1] != keys[j][1]:
-                sim = edit_similarity(answer_words[i], answer_words[j], o.answer_threshold)
-                if sim >= o.answer_threshold:
-                    found[(i, j)] = (sim, "answer")
-        kept = []
-        for (i, j), (sim, how) in sorted(found.items()):
-            a, b = untemplated[rec[i]], untemplated[rec[j]]
-            if different_task(a, b) or different_input(a.split("\n"), b.split("\n")):
-                continue  # alike in wording, but another task (see _tasks.py)
-            kept.append((i, j, sim, how))
-        best: dict[int, float] = {}
-        for i, j, sim, _ in kept:
-            best[i] = max(best.get(i, 0.0), sim)
-            best[j] = max(best.get(j, 0.0), sim)
-        how_of: dict[int, set[str]] = {}
-        for i, j, _, how in kept:
-            how_of.setdefault(i, set()).add(how)
-            how_of.setdefault(j, set()).add(how)
-        # a chain of close pairs must not join prompts about different names or numbers
-        marks = lambda k: labels(untemplated[rec[k]])  # noqa: E731
-        for group in union_find_clusters(len(keys), [(i, j) for i, j, _, _ in kept], marks):
-            members = [rec[k] for k in group]
-            top = max(best[k] for k in group)
-            kinds = sorted(set().union(*(how_of[k] for k in group)))
+        found = res.measurement(NearDuplicate, near_clusters, self.options)
+        key = prompt_groups(res).key
+        for members, top, kinds in found.clusters:
+            # the same prompt is evidence here: duplicate-prompt leaves these records out
+            same = len({key[i] for i in members if key[i]}) < sum(1 for i in members if key[i])
+            how = _WHY[kinds[0]] if len(kinds) == 1 else "word overlap"
             yield cluster_finding(
                 self, records, members, "near-duplicate",
-                extra=f" ({_WHY[kinds[0]] if len(kinds) == 1 else 'word overlap'} up to {top:.2f})",
+                extra=f" ({how} up to {top:.2f}{'; a prompt repeated' if same else ''})",
                 data={"max_similarity": round(top, 3), "measures": kinds,
-                      "template_masked_share": round(masked, 3)})
+                      "template_masked_share": round(found.masked, 3),
+                      **({"also": ["duplicate-prompt"]} if same else {})})
+
+
+@dataclass
+class NearClusters:
+    """Near-duplicate clusters: (record indices, top similarity, measures) each, and the share
+    of shingles masked as template."""
+
+    clusters: list[tuple[list[int], float, list[str]]]
+    masked: float
+
+    def reported(self, records) -> Reported:
+        return Reported(records, (members for members, _, _ in self.clusters))
+
+
+def near_clusters(res, o) -> NearClusters:
+    """The near-duplicate clusters of a run, with options ``o``: measured once, read by
+    duplicate-prompt and semantic-duplicate to leave these records' pairs to this rule."""
+    from ...resources.minhash import (edit_similarity, near_duplicate_pairs,
+                                      union_find_clusters, word_candidates)
+    from ...resources.texts import normalize
+
+    prompts, answers = res.normalized("prompt"), res.normalized("response")
+    # compare each distinct (normalised) record once
+    first: dict[tuple[str, str], int] = {}
+    for i, key in enumerate(zip(prompts, answers)):
+        if key[0] or key[1]:
+            first.setdefault(key, i)
+    keys = list(first)
+    rec = [first[k] for k in keys]
+    texts = [f"{p} || {a}" for p, a in keys]
+    pairs, masked = near_duplicate_pairs(texts, o.threshold, o.ngram, o.template_share)
+    found = {(i, j): (jac, "shingles") for i, j, jac in pairs}
+    # a few changed words: word 3-grams break around each edit, the word order does not;
+    # the prompt without its template lines (a shared preamble would make any two alike)
+    untemplated, raw = res.embed_texts("prompt"), res.texts("prompt")
+    asked = [p if untemplated[r] == raw[r] else normalize(untemplated[r])
+             for r, (p, _) in zip(rec, keys)]
+    plain = [f"{p} || {a}" for p, (_, a) in zip(asked, keys)]
+    words = [t.split() for t in plain]
+    answer_words = [keys[k][1].split() for k in range(len(keys))]
+    # one LSH over the words of prompt and answer proposes both kinds of pairs
+    for i, j in word_candidates(plain, CANDIDATES, 1.0):
+        i, j = min(i, j), max(i, j)
+        if (i, j) in found or not _related(words[i], words[j]):
+            continue
+        sim = edit_similarity(words[i], words[j], o.edit_threshold)
+        if sim >= o.edit_threshold:
+            found[(i, j)] = (sim, "edit")
+            continue
+        # the same answer in nearly the same words, to prompts that do not ask otherwise
+        if min(len(answer_words[i]), len(answer_words[j])) >= o.answer_words and \
+                keys[i][1] != keys[j][1]:
+            sim = edit_similarity(answer_words[i], answer_words[j], o.answer_threshold)
+            if sim >= o.answer_threshold:
+                found[(i, j)] = (sim, "answer")
+    kept = []
+    for (i, j), (sim, how) in sorted(found.items()):
+        a, b = untemplated[rec[i]], untemplated[rec[j]]
+        if different_task(a, b) or different_input(a.split("\n"), b.split("\n")) or \
+                different_question(asked[i], asked[j], keys[i][1], keys[j][1]):
+            continue  # alike in wording, but another task (see _tasks.py)
+        kept.append((i, j, sim, how))
+    best: dict[int, float] = {}
+    how_of: dict[int, set[str]] = {}
+    for i, j, sim, how in kept:
+        for k in (i, j):
+            best[k] = max(best.get(k, 0.0), sim)
+            how_of.setdefault(k, set()).add(how)
+    # a chain of close pairs must not join prompts about different names or numbers
+    marks = lambda k: labels(untemplated[rec[k]])  # noqa: E731
+    clusters = []
+    for group in union_find_clusters(len(keys), [(i, j) for i, j, _, _ in kept], marks):
+        clusters.append(([rec[k] for k in group], max(best[k] for k in group),
+                         sorted(set().union(*(how_of[k] for k in group)))))
+    return NearClusters(clusters, masked)
 
 
 def _related(a: list[str], b: list[str]) -> bool:

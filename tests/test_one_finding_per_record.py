@@ -13,12 +13,11 @@ def _finding(code, index, field, severity="warning", message="m"):
 
 
 def test_fields_of_one_record_give_one_finding(tmp_path):
-    slot = "Write a letter to <insert name of a foreign country> about trade."
-    rec = {"instruction": slot, "input": "The country is <insert name of a foreign country>.",
-           "output": "Dear ministers, we propose lower tariffs on grain."}
-    other = {"instruction": "Name a country that borders <insert name of a foreign country>.",
-             "input": "", "output": "France borders Spain."}
-    report = lint_records(tmp_path, [rec, other], select=["C002"])
+    rec = {"instruction": "Translate the caf\ufffd menu.", "input": "Cr\ufffdpe, th\ufffd.",
+           "output": "Crepe, tea."}
+    other = {"instruction": "Summarise the r\ufffdsum\ufffd.", "input": "",
+             "output": "A short summary."}
+    report = lint_records(tmp_path, [rec, other], select=["C005"])
     by_line = {}
     for f in report.findings:
         by_line.setdefault(f.location.line, []).append(f)

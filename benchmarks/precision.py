@@ -11,7 +11,8 @@ rule, taking from the files in turn, and looks each sampled finding up in the ju
     {"file": "alpaca_5000.json", "record": 290, "code": "C002",
      "verdict": "true" | "false" | "arguable", "why": "one short sentence"}
 
-keyed by file, record index (``null`` for a dataset-level finding) and rule.  A judgement says
+keyed by file, record index (``null`` for a dataset-level finding or a failed metric) and
+rule.  A judgement says
 whether the record shows a real defect worth fixing (``true``), does not (``false``), or could
 be read either way (``arguable``); it is made by reading the record, never by the rule.
 
@@ -62,7 +63,8 @@ def load_judgements(folder: Path = JUDGEMENTS) -> dict[tuple, dict]:
 
 
 def lint(path: Path, rules: str | None) -> list[dict]:
-    """The findings of datalint's default run (or of ``rules``) on one file."""
+    """The findings of datalint's default run (or of ``rules``) on one file, and its failed
+    metrics as dataset-level findings."""
     cmd = [sys.executable, "-m", "datalint", "check", str(path), "--isolated", "--format",
            "json", "--fail-on", "never", "--no-progress"]
     if rules:
@@ -71,7 +73,12 @@ def lint(path: Path, rules: str | None) -> list[dict]:
     if done.returncode not in (0, 1):
         raise RuntimeError(f"datalint failed on {path} (exit {done.returncode}): "
                            f"{done.stderr.strip()[-500:]}")
-    return json.loads(done.stdout)["findings"]
+    report = json.loads(done.stdout)
+    # a failed dataset metric is judged like a dataset-level finding
+    failed = [{"code": m["code"], "message": m["message"],
+               "location": {"record_index": None, "field": None}}
+              for m in report["metrics"] if m["verdict"] == "fail"]
+    return report["findings"] + failed
 
 
 def key_of(file: str, finding: dict) -> tuple:

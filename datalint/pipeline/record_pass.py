@@ -87,8 +87,6 @@ class RecordPass:
                 run(batch, findings)
             except Exception as exc:  # a rule bug must not stop the others
                 self.guard.crash(rule, exc)
-        if len(findings) > start + 1:
-            merge_fields(findings, start)
         if suppressed is not None and len(findings) > start:
             # per-record suppressions in this batch: drop what they silence
             new = findings[start:]
@@ -118,3 +116,7 @@ class RecordPass:
                 self.findings.extend(f for f in rule.finish() if not suppressions.hides(f))
             except Exception as exc:
                 self.guard.crash(rule, exc)
+        # once every record is seen: a rule may report a record's fields in different batches
+        # (when it decides at the end of the file)
+        if len(self.findings) > 1:
+            merge_fields(self.findings, 0)

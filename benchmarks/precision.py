@@ -20,7 +20,8 @@ It prints, per rule: the findings made, the sample drawn, how many of the sample
 and of those the true / false / arguable counts and the precision (true / judged: an arguable
 finding does not count as a true one).  It also prints the judgements whose finding is gone:
 a ``false`` one gone is a fixed false alarm, a ``true`` one gone is a real defect no longer
-found (lost recall), and says so.
+found (lost recall), and says so.  A record that a finding lists among its related records
+(another record of its duplicate cluster) still counts as found.
 
 ``--show-unjudged`` prints each unjudged finding of the sample with its record, for a person
 to judge; ``--write-unjudged FILE`` writes them as judgement lines with ``"verdict": null`` to
@@ -175,7 +176,11 @@ def main(argv: list[str] | None = None) -> int:
         prec = f"{counts['true'] / n:.2f}" if n else "-"
         print(f"{code:<6} {len(found.get(code, [])):>6} {len(items):>7} {n:>7} "
               f"{counts['true']:>5} {counts['false']:>6} {counts['arguable']:>9} {prec:>10}")
+    # a record still found: where a finding points, or among its related records (a
+    # duplicate cluster that split or chose another record to show)
     present = {k for items in found.values() for k, _ in items}
+    present |= {(k[0], r.get("record_index"), k[2]) for items in found.values()
+                for k, f in items for r in f.get("related", ())}
     gone = [j for k, j in sorted(judged.items(), key=lambda kv: str(kv[0]))
             if k[2] in codes and k not in present and (corpora / k[0]).exists()]
     if gone:

@@ -6,8 +6,9 @@ specific rule."""
 from __future__ import annotations
 
 from datalint.resources.minhash import union_find_clusters
-from datalint.rules.duplicates._tasks import (different_question, literals, mentions,
-                                              shared_passage)
+from datalint.rules.duplicates._tasks import (called_tools, different_numbers,
+                                              different_question, different_tools, literals,
+                                              mentions, shared_passage)
 from datalint.resources.texts import normalize
 
 from .test_semantic import diverse, lint
@@ -99,6 +100,51 @@ def test_c_cpp_and_csharp_prompts_are_three_prompts(tmp_path):
     data[10] = {"instruction": "Implement a stack in C++.", "output": "A C++ stack: ..."}
     rep = lint(tmp_path, data, ["duplicate-prompt"])
     assert [(f.location.line, f.related[0].line) for f in rep.findings] == [(11, 5)]
+
+
+def test_the_same_thing_counted_differently_is_another_task():
+    a = "Write HTML code to display a simple table of 3 rows and 3 columns."
+    assert different_numbers(a, "Using HTML, create a table with two columns and three rows.")
+    assert different_numbers("Give three of them", "Give two of them")
+    # look-alikes: the same counts in other spellings, or one more count beside the same one
+    assert not different_numbers(a, "Make an HTML table with three rows and three columns.")
+    assert not different_numbers("Give 3 tips", "Give three tips")
+    assert not different_numbers("List 5 ways to relax", "List 5 ways to relax, in 5 lines")
+
+
+def _tool_prompt(tools: str, question: str) -> str:
+    docs = {"news": "Top headlines of current news stories.\nnews(query)",
+            "search": "A search engine for current events.\nsearch(query)"}
+    return (f"toolformer: enabled\ntoolformer access: {tools}\n"
+            + "\n".join(docs[t.strip()] for t in tools.split(",")) + f"\n{question}")
+
+
+def test_the_tools_an_answer_calls_are_the_offered_ones_it_calls():
+    asked = _tool_prompt("search, news", "What is the latest on the Mars rover?")
+    assert called_tools(asked, "Here it is: search('Mars rover news').") == {"search"}
+    # a call the prompt does not offer is code, not a tool choice; no call, no tools
+    assert called_tools(asked, "Use print(x) and len(x).") == frozenset()
+    assert called_tools("What does len( do?", "It counts: len(x).") == {"len"}
+    assert called_tools(asked, "No tool needed.") == frozenset()
+    assert different_tools(frozenset({"news"}), frozenset({"search"}))
+    assert not different_tools(frozenset({"news"}), frozenset({"news", "search"}))
+    assert not different_tools(frozenset(), frozenset({"search"}))
+
+
+def test_one_question_put_to_different_tools_is_not_a_duplicate(tmp_path):
+    data = diverse(20)
+    q = "What is the current status of the Mars rover mission?"
+    data[4] = {"instruction": _tool_prompt("news", q),
+               "output": "Here is the current status: news('Mars rover mission status')."}
+    data[12] = {"instruction": _tool_prompt("search", q),
+                "output": "Here is the current status: search('Mars rover mission status')."}
+    for rule in ("near-duplicate", "semantic-duplicate"):
+        assert lint(tmp_path, data, [rule]).findings == [], rule
+    # the look-alike: the same question to the same tool, in nearly the same words
+    data[12] = {"instruction": _tool_prompt("news", q),
+                "output": "Here is the current status: news('status of the Mars rover mission')."}
+    rep = lint(tmp_path, data, ["near-duplicate"])
+    assert [(f.location.line, f.related[0].line) for f in rep.findings] == [(13, 5)]
 
 
 # -- near-duplicate --------------------------------------------------------------------------------

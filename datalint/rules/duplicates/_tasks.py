@@ -149,8 +149,8 @@ def different_numbers(a: str, b: str) -> bool:
     """Prompts that count other things: a number in digits that the other prompt lacks in
     any spelling; number words on both sides that the other lacks ("second season" / "first
     season"; one side alone, "into third person" / "from first person to third person", is
-    a rewording); or the same numbers before other words ("three columns and two rows" /
-    "two columns and three rows").  How often a number occurs is left alone: an input
+    a rewording); or another number before the same word ("three columns and two rows" /
+    "two columns and three rows", "3 rows and 3 columns" / "two columns and three rows").  How often a number occurs is left alone: an input
     repeats the instruction's numbers ("the square root of 121" + "121")."""
     ma, mb = mentions(a), mentions(b)
     if not ma and not mb:
@@ -161,11 +161,16 @@ def different_numbers(a: str, b: str) -> bool:
         return True
     if any(v not in all_b for v, w, _ in ma if w) and any(v not in all_a for v, w, _ in mb if w):
         return True
-    if all_a == all_b:
-        units_a, units_b = {u for _, _, u in ma if u}, {u for _, _, u in mb if u}
-        if len(all_a) > 1 and units_a == units_b and len(units_a) > 1 and \
-                {(v, u) for v, _, u in ma if u} != {(v, u) for v, _, u in mb if u}:
-            return True
+    # the same thing counted differently, in any spelling: "3 rows and 3 columns" / "two
+    # columns and three rows" (columns: 3 against 2)
+    per_a: dict[str, set[str]] = {}
+    per_b: dict[str, set[str]] = {}
+    for found, per in ((ma, per_a), (mb, per_b)):
+        for v, _, u in found:
+            if u:
+                per.setdefault(u, set()).add(v)
+    if any(u in per_b and per_a[u].isdisjoint(per_b[u]) for u in per_a):
+        return True
     return False
 
 
@@ -314,6 +319,25 @@ def labels(text: str) -> tuple[frozenset[str], frozenset[str]]:
     compared apart, its web addresses and file paths (a prompt naming "URL" and one giving
     the address are one request)."""
     return names(text) | numbers(text) | number_words(text), literals(text)
+
+
+_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\(")
+
+
+@lru_cache(maxsize=65536)
+def called_tools(prompt: str, answer: str) -> frozenset[str]:
+    """The tools an answer calls that its prompt offers: names written as a call, ``news(``,
+    in both ("toolformer access: news … news(query)" → "news('Mars rover')").  Two records
+    that put one question to different tools teach different calls: not duplicates."""
+    if "(" not in answer or "(" not in prompt:
+        return frozenset()
+    offered = set(_CALL.findall(prompt))
+    return frozenset(n for n in _CALL.findall(answer) if n in offered)
+
+
+def different_tools(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both records call offered tools, and neither's calls hold the other's."""
+    return bool(a and b) and not (a <= b or b <= a)
 
 
 #: a passage shared by two prompts "makes up most of them" from this many words, and when

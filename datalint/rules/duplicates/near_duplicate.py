@@ -4,7 +4,8 @@ from ...rule import DatasetRule
 
 from ._clusters import Reported, cluster_finding
 from ._prompts import prompt_groups
-from ._tasks import different_input, different_question, different_task, labels
+from ._tasks import (called_tools, different_input, different_question, different_task,
+                     different_tools, labels)
 
 
 class NearDuplicate(DatasetRule):
@@ -30,7 +31,9 @@ class NearDuplicate(DatasetRule):
     left alone: different numbers, in digits or words ("the first season" / "the second
     season", "today" / "tomorrow"), different names, URLs, file paths or formulas, a swapped
     direction ("Celsius to Fahrenheit"), or prompts that share a line (an instruction, a
-    passage) but little of the rest.  So are records alike only through what their prompts
+    passage) but little of the rest; so are answers that put one question to different
+    tools their prompts offer (``news('Mars rover')`` / ``search('Mars rover')``: they teach
+    different calls), and a cluster never joins them.  So are records alike only through what their prompts
     share: two questions over one reference passage or one long list answered differently,
     or one passage asked about twice with other answers (``duplicate-prompt`` reports a
     prompt with several answers).  Confirmed pairs are joined into clusters; exact or
@@ -156,11 +159,14 @@ def near_clusters(res, o) -> NearClusters:
             sim = edit_similarity(answer_words[i], answer_words[j], o.answer_threshold)
             if sim >= o.answer_threshold:
                 found[(i, j)] = (sim, "answer")
+    full_answers = res.texts("response")
+    tools = lambda k: called_tools(raw[rec[k]], full_answers[rec[k]])  # noqa: E731
     kept = []
     for (i, j), (sim, how) in sorted(found.items()):
         a, b = untemplated[rec[i]], untemplated[rec[j]]
         if different_task(a, b) or different_input(a.split("\n"), b.split("\n")) or \
-                different_question(asked[i], asked[j], keys[i][1], keys[j][1]):
+                different_question(asked[i], asked[j], keys[i][1], keys[j][1]) or \
+                different_tools(tools(i), tools(j)):
             continue  # alike in wording, but another task (see _tasks.py)
         kept.append((i, j, sim, how))
     best: dict[int, float] = {}
@@ -169,8 +175,9 @@ def near_clusters(res, o) -> NearClusters:
         for k in (i, j):
             best[k] = max(best.get(k, 0.0), sim)
             how_of.setdefault(k, set()).add(how)
-    # a chain of close pairs must not join prompts about different names or numbers
-    marks = lambda k: labels(untemplated[rec[k]])  # noqa: E731
+    # a chain of close pairs must not join prompts about different names or numbers, or
+    # answers calling different tools
+    marks = lambda k: (*labels(untemplated[rec[k]]), tools(k))  # noqa: E731
     clusters = []
     for group in union_find_clusters(len(keys), [(i, j) for i, j, _, _ in kept], marks):
         clusters.append(([rec[k] for k in group], max(best[k] for k in group),

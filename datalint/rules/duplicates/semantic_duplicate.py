@@ -9,7 +9,8 @@ from ...resources.texts import is_short_answer
 from ._clusters import cluster_finding
 from ._prompts import prompt_groups
 from ._semantic import candidate_pairs, median_nn_distance, role_similarity
-from ._tasks import different_input, different_task, labels, shared_passage
+from ._tasks import (called_tools, different_input, different_task, different_tools, labels,
+                     shared_passage)
 from .duplicate_prompt import DuplicatePrompt, repeated_prompts
 from .near_duplicate import NearDuplicate, near_clusters
 
@@ -34,8 +35,10 @@ class SemanticDuplicate(DatasetRule):
     things are left alone: different numbers, in digits or words (``Sort 2, 5, 3`` and
     ``Sort 8, 4``; "first season" and "second season"; "today" and "tomorrow"), different
     names, URLs, paths or formulas, a swapped direction ("Celsius to Fahrenheit"), or one
-    instruction over different inputs.  Pairs are joined into clusters, never chaining
-    prompts about different names or numbers.
+    instruction over different inputs; so are answers that put one question to different
+    tools their prompts offer (``news(…)`` / ``search(…)``: they teach different calls).
+    Pairs are joined into clusters, never chaining prompts about different names or
+    numbers, or answers calling different tools.
 
     A pair is shown once, by the most specific rule: exact and normalised copies are left to
     those rules, pairs of one prompt with several answers to ``duplicate-prompt``, pairs of
@@ -118,12 +121,14 @@ class SemanticDuplicate(DatasetRule):
         limit = self.options.ratio * scale
         close = (1.0 - score) <= limit
         raw = res.embed_texts("prompt")  # without the template lines
-        if self.options.numbers_must_match:
-            for k in np.flatnonzero(close):
-                i, j = pairs[k]
-                if different_task(raw[i], raw[j]) or different_input(
-                        raw[i].split("\n"), raw[j].split("\n")):
-                    close[k] = False
+        full, answers = res.texts("prompt"), res.texts("response")
+        tools = lambda k: called_tools(full[k], answers[k])  # noqa: E731
+        for k in np.flatnonzero(close):
+            i, j = pairs[k]
+            if different_tools(tools(i), tools(j)) or self.options.numbers_must_match and (
+                    different_task(raw[i], raw[j]) or different_input(
+                        raw[i].split("\n"), raw[j].split("\n"))):
+                close[k] = False
         _passages(res, pairs, close, score, a_sim, labelled, 1.0 - limit)
         # what a more specific rule reports is shown there: pairs of one prompt with several
         # answers (duplicate-prompt) or of one near-copy cluster (near-duplicate) are left
@@ -146,8 +151,8 @@ class SemanticDuplicate(DatasetRule):
         inverse = sorted(best)
         # a chain of close pairs must not join prompts about different names or numbers
         masked = res.embed_texts("prompt")
-        marks = (lambda k: labels(masked[inverse[k]])) if self.options.numbers_must_match \
-            else None
+        marks = (lambda k: (*labels(masked[inverse[k]]), tools(inverse[k]))) \
+            if self.options.numbers_must_match else (lambda k: tools(inverse[k]))
         groups = union_find_clusters(len(local), [(local[i], local[j]) for i, j in chosen], marks)
         # each group shown with one record per near-copy cluster (the one it keeps); groups
         # that meet in one such record are one finding

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datalint.resources.minhash import union_find_clusters
 from datalint.rules.duplicates._tasks import (called_tools, different_numbers,
                                               different_question, different_tools, literals,
-                                              mentions, shared_passage)
+                                              mentions, record_tools, shared_passage)
 from datalint.resources.texts import normalize
 
 from .test_semantic import diverse, lint
@@ -129,6 +129,25 @@ def test_the_tools_an_answer_calls_are_the_offered_ones_it_calls():
     assert different_tools(frozenset({"news"}), frozenset({"search"}))
     assert not different_tools(frozenset({"news"}), frozenset({"news", "search"}))
     assert not different_tools(frozenset(), frozenset({"search"}))
+
+
+def test_a_record_offering_tools_is_taught_what_they_are(tmp_path):
+    from .helpers import mapped_records, write_jsonl
+
+    talk = [{"from": "human", "value": "Can you book me a flight to Oslo?"},
+            {"from": "gpt", "value": "I can't book flights; I can only compute an area."}]
+    area, mean, both, plain = mapped_records(write_jsonl(tmp_path / "t.jsonl", [
+        {"conversations": talk, "tools": '[{"name": "calculate_area", "parameters": {}}]'},
+        {"conversations": talk,
+         "tools": [{"type": "function", "function": {"name": "calculate_average"}}]},
+        {"conversations": talk,
+         "tools": '[{"name": "calculate_area"}, {"name": "calculate_average"}]'},
+        {"conversations": talk}]))
+    names = [record_tools(r, "", "") for r in (area, mean, both, plain)]
+    assert names == [{"calculate_area"}, {"calculate_average"},
+                     {"calculate_area", "calculate_average"}, frozenset()]
+    assert different_tools(names[0], names[1]) and not different_tools(names[0], names[2])
+    assert not different_tools(names[0], names[3])
 
 
 def test_one_question_put_to_different_tools_is_not_a_duplicate(tmp_path):

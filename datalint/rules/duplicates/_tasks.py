@@ -335,6 +335,14 @@ def called_tools(prompt: str, answer: str) -> frozenset[str]:
     return frozenset(n for n in _CALL.findall(answer) if n in offered)
 
 
+def record_tools(record, prompt: str, answer: str) -> frozenset[str]:
+    """What a record's answer is taught to do with tools: the functions its record offers
+    (a ``tools`` list: a refusal names what it can do instead) and the offered tools its
+    answer calls (see :func:`called_tools`)."""
+    offered = frozenset(record.tool_names()) if record.tools else frozenset()
+    return offered | called_tools(prompt, answer)
+
+
 def different_tools(a: frozenset[str], b: frozenset[str]) -> bool:
     """Both records call offered tools, and neither's calls hold the other's."""
     return bool(a and b) and not (a <= b or b <= a)

@@ -281,6 +281,26 @@ def test_a_rule_that_crashes_mid_batch_keeps_what_it_found(tmp_path, monkeypatch
 
 
 
+def test_a_rule_that_holds_its_findings_keeps_them_when_it_crashes(tmp_path, monkeypatch):
+    # unfilled-placeholder decides at the end of the file: a crash on a later record must not
+    # lose what it held from the records before
+    from datalint.rules.content.unfilled_placeholder import UnfilledPlaceholder
+
+    real = UnfilledPlaceholder._slots
+
+    def flaky(self, record):
+        if record.index == 600:
+            raise RuntimeError("boom")
+        return real(self, record)
+
+    monkeypatch.setattr(UnfilledPlaceholder, "_slots", flaky)
+    p = write_jsonl(tmp_path / "d.jsonl", _dataset(1300))
+    rep = run(p, select=["unfilled-placeholder"])
+    assert [e.name for e in rep.errors] == ["unfilled-placeholder"]
+    held = [f for f in rep.findings if f.name == "unfilled-placeholder"]
+    assert len(held) == len([i for i in range(600) if i % 97 == 5]) > 0
+
+
 # the reading of "a line that reads as code" the placeholder rule was written against, as one
 # regex; _is_code_line splits it so a search skips prose quickly, and must agree with it
 _CODE_LINE_SPEC = re.compile(r"""
@@ -451,7 +471,7 @@ def test_a_user_pack_is_gated_by_its_own_patterns(tmp_path):
     # the same slot in every record: one finding for the file, each record a location of it
     (f,) = [f for f in rep.findings if f.name == "unfilled-placeholder"]
     assert f.data["placeholders"] == {"%%NAME%%": 100}
-    assert {f.location.index, *(r.index for r in f.related)} == set(range(100))
+    assert f.location.index is None and {r.index for r in f.related} == set(range(100))
     assert sum(f.name == "leaked-special-token" for f in rep.findings) == 100
 
 

@@ -736,10 +736,11 @@ def test_a_slot_throughout_a_file_is_one_finding_with_its_records(tmp_path):
     systemic = [f for f in found.values() if f.data.get("systemic")]
     (f,) = systemic
     assert f.data["placeholders"] == {"{{name}}": 38}
-    assert {f.location.index, *(r.index for r in f.related)} == slotted
+    # a finding on the file, not on a record (clean drops no record for it)
+    assert f.location.index is None and {r.index for r in f.related} == slotted
     assert "38 records" in f.message and "substitute" in f.message
     # the record with other slots too keeps a finding of its own for them
-    assert set(found) == {0, 3}
+    assert set(found) == {None, 3}
     assert found[3].data["placeholder"] in ("{{author}}", "[Insert email here]")
 
 
@@ -771,7 +772,7 @@ def test_a_suppressed_record_leaves_the_systemic_finding(tmp_path):
     records[0]["_datalint_ignore"] = ["unfilled-placeholder"]
     rep = lint_records(tmp_path, records, select=["unfilled-placeholder"])
     (f,) = rep.findings
-    assert f.location.index == 1 and f.data["records"] == 29
+    assert f.location.index is None and f.related[0].index == 1 and f.data["records"] == 29
     assert rep.suppressed == 1
 
 
@@ -782,3 +783,30 @@ def test_an_answer_may_repeat_a_slot_its_prompt_gave():
     assert prompt.leaves_open("bracket-slot", "[Name]", False)
     assert not prompt.leaves_open("bracket-slot", "[Date]", False)
     assert not Prompt("Who are you?").leaves_open("double-brace", "{{name}}", True)
+
+
+def test_truncation_counts_of_a_file_left_behind_are_compacted(tmp_path, monkeypatch):
+    # a folder of many small files: the length histograms of the files already read are kept
+    # sparse, and each file is still judged on its own
+    from datalint.rules.content import truncated_response as tr
+
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    cut = {"instruction": "Greet the team.", "output": "Hello everyone, welcome to the team and"}
+    fine = {"instruction": "Greet the team.", "output": "Hello everyone, welcome to the team."}
+    for k in range(3):
+        write_jsonl(folder / f"s{k}.jsonl", [cut] + [fine] * 20)
+    seen = {}
+    real = tr.TruncatedResponse.finish
+
+    def spy(self):
+        seen.update({p: type(st.lengths) for p, st in self.files.items()})
+        return real(self)
+
+    monkeypatch.setattr(tr.TruncatedResponse, "finish", spy)
+    rep = run(folder, select=["truncated-response"])
+    assert sorted(type_.__name__ for type_ in seen.values()) == ["_Sparse", "_Sparse", "list"]
+    assert sorted(f.location.path.rsplit("/", 1)[-1] for f in rep.findings) == \
+        ["s0.jsonl", "s1.jsonl", "s2.jsonl"]
+    sparse = tr._Sparse([0, 2, 0, 5])
+    assert (sparse[1], sparse[2], sparse[1:], sum(sparse), sparse[3]) == (2, 0, [2, 5], 7, 5)

@@ -395,3 +395,17 @@ def test_a_recognised_layout_that_is_not_read_says_what_it_is(tmp_path, raw, say
 def test_corpus_prompt_set_gets_one_unknown_format_finding(corpora):
     rep = run(corpora / "mt_bench_questions.jsonl", select=STRUCTURE)
     assert [(f.name, f.location.index) for f in rep.findings] == [("unknown-format", None)]
+
+
+def test_boolean_chosen_and_rejected_beside_a_chat_are_flags(tmp_path):
+    chat = [{"role": "user", "content": "How do I boil an egg well?"},
+            {"role": "assistant", "content": "Simmer it for nine minutes, then cool it."}]
+    flagged, pair = mapped_records(write_jsonl(tmp_path / "f.jsonl", [
+        {"messages": chat, "rejected": False, "chosen": True},
+        {"prompt": "Hi", "chosen": 5, "rejected": "Hello."}]))
+    assert flagged.layout == "chat" and [t.role for t in flagged.turns] == [USER, ASSISTANT]
+    assert not flagged.issues
+    # the look-alike: a preference pair whose answer has the wrong type keeps its error
+    assert pair.layout == "preference"
+    from datalint.rules.format.wrong_type import WRONG_TYPE
+    assert [(i.code, i.field) for i in pair.issues] == [(WRONG_TYPE, "chosen")]

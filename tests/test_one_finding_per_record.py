@@ -13,7 +13,7 @@ def _finding(code, index, field, severity="warning", message="m"):
 
 
 def test_fields_of_one_record_give_one_finding(tmp_path):
-    rec = {"instruction": "Translate the caf\ufffd menu.", "input": "Cr\ufffdpe, th\ufffd.",
+    rec = {"instruction": "Translate the caf\ufffd menu.", "input": "Cr\ufffdpe, tea.",
            "output": "Crepe, tea."}
     other = {"instruction": "Summarise the r\ufffdsum\ufffd.", "input": "",
              "output": "A short summary."}
@@ -43,6 +43,17 @@ def test_merge_keeps_the_worst_level_and_leaves_other_rules_and_records_alone():
     # the most severe finding gives the place; the same field's other message is added once,
     # the other field is named
     assert merged.severity == "error" and merged.location.field == "input"
-    assert merged.message == "k; m (also in `instruction`)"
+    assert merged.message == "k; m; `instruction`: m"
     assert merged.data == {"also_in": ["instruction"]}
     assert findings[0].message == findings[2].message == findings[3].message == "m"
+
+
+def test_another_defect_on_another_field_keeps_its_words():
+    findings = [_finding("P001", 0, "instruction", "warning", "e-mail address"),
+                _finding("P001", 0, "output", "error", "API key"),
+                _finding("P001", 0, "input", "error", "API key")]
+    merge_fields(findings, 0)
+    (f,) = findings
+    assert (f.severity, f.location.field) == ("error", "output")
+    assert f.message == "API key; `instruction`: e-mail address (also in `input`)"
+    assert f.data == {"also_in": ["instruction", "input"]}

@@ -141,6 +141,17 @@ def unread_layout(raw: dict) -> str | None:
     return None
 
 
+#: the fields a record is read by when ``chosen``/``rejected`` hold no answer (a flag)
+_READ_FIRST = ("messages", "conversations", "instruction", "conversation", "prompt", "text")
+
+
+def _flags(raw: dict) -> bool:
+    """``chosen``/``rejected`` are booleans beside another layout's fields (``"rejected":
+    false`` on a chat record): flags of that record, not a preference pair."""
+    return all(type(raw[k]) is bool for k in ("chosen", "rejected") if k in raw) and \
+        any(k in raw for k in _READ_FIRST)
+
+
 class LayoutMapper:
     """Maps raw records to turns, with the user's field and role mappings applied."""
 
@@ -163,7 +174,7 @@ class LayoutMapper:
         if self.fields:
             raw = self._rename(raw)
         used: tuple[str, ...]
-        if "chosen" in raw or "rejected" in raw:
+        if ("chosen" in raw or "rejected" in raw) and not _flags(raw):
             rec.layout = "preference"
             used = self._preference(rec, raw)
         elif "messages" in raw:

@@ -16,9 +16,9 @@ def merge_fields(findings: list[Finding], start: int) -> None:
     """One finding per record and rule: the findings a rule made from ``start`` on about the
     same record (two fields of it, an Alpaca instruction and its input, or two kinds of
     defect in one field) fold into one.  The most severe of them (the first, among equals)
-    gives the level and the place; a different message on the same field is added to its
-    message ("…; API key …"), other fields are named ("also in `input`") and listed in its
-    data (``also_in``)."""
+    gives the level and the place.  Every other defect stays in its message: the same
+    defect on other fields as "(also in `input`)", another one as "; `output`: API key …"
+    (on the same field without the field's name); ``data.also_in`` lists the other fields."""
     groups: dict[tuple, list[Finding]] = {}
     out: list[Finding | tuple] = []
     for f in findings[start:]:
@@ -39,17 +39,29 @@ def merge_fields(findings: list[Finding], start: int) -> None:
     for key, group in groups.items():
         head = max(group, key=lambda f: SEVERITY_RANK[f.severity])  # the first among equals
         if len(group) > 1:
-            messages, fields = [head.message], []
+            parts = [head.message]  # the head's field's defects, each said once
+            other: list[str] = []   # then the other fields' defects
+            fields: list[str] = []  # every other field of the group
+            plain: list[str] = []   # other fields whose defect is the head's own
             for f in group:
+                if f is head:
+                    continue
                 field = f.location.field
-                if field == head.location.field:
-                    if f.message not in messages:
-                        messages.append(f.message)
-                elif field and field not in fields:
+                if field and field != head.location.field and field not in fields:
                     fields.append(field)
-            head.message = "; ".join(messages)
+                if f.message == head.message:
+                    if field and field != head.location.field and field not in plain:
+                        plain.append(field)
+                    continue
+                if field == head.location.field or not field:
+                    if f.message not in parts:
+                        parts.append(f.message)
+                elif f"`{field}`: {f.message}" not in other:
+                    other.append(f"`{field}`: {f.message}")
+            head.message = "; ".join(parts + other)
+            if plain:
+                head.message += " (also in " + ", ".join(f"`{x}`" for x in plain) + ")"
             if fields:
-                head.message += " (also in " + ", ".join(f"`{x}`" for x in fields) + ")"
                 head.data = {**(head.data or {}), "also_in": fields}
         merged[key] = head
     del findings[start:]
@@ -108,14 +120,16 @@ class RecordPass:
             self.kept.extend(records)
 
     def finish(self, suppressions: Suppressions) -> None:
-        """The findings the record rules could only make once every record was seen."""
+        """The findings the record rules could only make once every record was seen.  A rule
+        that crashed on a batch still gives what it held from the records before (rules that
+        decide at the end of a file hold their findings until now)."""
         for rule in self.rules:
-            if rule.code in self.guard.crashed:
-                continue
+            crashed = rule.code in self.guard.crashed
             try:
                 self.findings.extend(f for f in rule.finish() if not suppressions.hides(f))
             except Exception as exc:
-                self.guard.crash(rule, exc)
+                if not crashed:  # a crashed rule's error is reported once
+                    self.guard.crash(rule, exc)
         # once every record is seen: a rule may report a record's fields in different batches
         # (when it decides at the end of the file)
         if len(self.findings) > 1:

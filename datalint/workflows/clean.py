@@ -125,12 +125,13 @@ def plan(report: Report, path: str, drop_level: str = "error",
 
 
 def whole_file_findings(report: Report, path: str, drop_level: str = "error") -> list[Finding]:
-    """The findings at ``drop_level`` or above on the whole of ``path`` (no record, no line):
-    a defect the records share, to fix in the data, that removes no record."""
+    """The findings at ``drop_level`` or above on the whole of ``path`` (no record; a line
+    at most, where the file's trouble starts): a defect the records share, to fix in the
+    data, that removes no record."""
     level = SEVERITY_RANK[drop_level]
     return [f for f in report.findings
             if f.location.path == path and f.location.index is None
-            and f.location.line is None and SEVERITY_RANK[f.severity] >= level
+            and SEVERITY_RANK[f.severity] >= level
             and f.code not in DEDUP_RULES]
 
 

@@ -446,6 +446,29 @@ def _bare_prose(s: str) -> bool:
     return len(words) >= 4 and last_line[:1].isupper() and not _title_case(words)
 
 
+class _Sparse:
+    """A length histogram kept as its non-zero buckets, for a file the pass has left (a
+    folder of many small files must not hold two dense histograms per file until the end):
+    indexing and the ``[a:]`` slices and sums that ``finish`` reads behave as on the list."""
+
+    __slots__ = ("counts",)
+
+    def __init__(self, dense: list[int]):
+        self.counts = {k: v for k, v in enumerate(dense) if v}
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            start = key.start or 0
+            return [v for k, v in sorted(self.counts.items()) if k >= start]
+        return self.counts.get(key, 0)
+
+    def __setitem__(self, key: int, value: int) -> None:
+        self.counts[key] = value
+
+    def __iter__(self):
+        return iter(self.counts.values())
+
+
 class _File:
     """What the rule counts over one file: the unpunctuated answers it holds until the end
     of the pass, and histograms of answer lengths (all answers, and those that do not end
@@ -459,6 +482,10 @@ class _File:
         self.cut_lengths: list[int] = []  # of the answers reported as cut
         self.lengths = [0] * (_LAST + 1)
         self.open_lengths = [0] * (_LAST + 1)
+
+    def compact(self) -> None:
+        self.lengths = _Sparse(self.lengths)
+        self.open_lengths = _Sparse(self.open_lengths)
 
     def stops(self) -> int:
         """Answers of at least _COUNTED characters that end with a full stop (or ! ? 。…)."""
@@ -543,6 +570,7 @@ class TruncatedResponse(RecordRule):
 
     def setup(self) -> None:
         self.files: dict[str, _File] = {}
+        self.last: _File | None = None  # the file read last: the others are compacted
 
     def check(self, record):
         out: list = []
@@ -563,6 +591,10 @@ class TruncatedResponse(RecordRule):
                 st = files.get(path)
                 if st is None:
                     st = files[path] = _File()
+                    last = self.last
+                    if last is not None and type(last.lengths) is list:
+                        last.compact()  # the pass has left that file
+                    self.last = st
                 lengths = st.lengths
             for t in record.turns:
                 if t.role in _ANSWER_ROLES:
@@ -598,6 +630,7 @@ class TruncatedResponse(RecordRule):
         for st in self.files.values():
             yield from self._file_findings(st)
         self.files.clear()
+        self.last = None
 
     def _file_findings(self, st: _File):
         if not st.held:

@@ -2,7 +2,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..packs import PackRuleMixin
-from ...io.record import ASSISTANT
+from ...io.record import ASSISTANT, Location
 from ...rule import RecordRule
 from ._slot_context import Prompt, prompt_leaves_open
 
@@ -48,9 +48,10 @@ _BRACE_IDS = ("double-brace", "single-brace", "brace-instruction")
 #: whatever was asked for (the other patterns are slots a person fills in by hand).
 _ENGINE_IDS = ("double-brace", "single-brace")
 
-# Inline maths ($x_{n}$, \\(x\\), \\[x\\], $$…$$): braces there are LaTeX, not slots.
-_MATH = re.compile(r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]|(?<![\\$\w])\$(?=[^\s$])[^$\n]{1,200}(?<=\S)\$(?!\d)",
-                   re.S)
+# Inline maths ($x_{n}$, \\(x\\), \\[x\\], $$…$$): braces there are LaTeX, not slots.  Each
+# span is bounded (500 characters), so a text full of unclosed "\(" costs a linear scan.
+_MATH = re.compile(r"\$\$.{1,500}?\$\$|\\\(.{1,500}?\\\)|\\\[.{1,500}?\\\]|"
+                   r"(?<![\\$\w])\$(?=[^\s$])[^$\n]{1,200}(?<=\S)\$(?!\d)", re.S)
 
 
 def _quote(s: str, n: int = 40) -> str:
@@ -326,7 +327,9 @@ class UnfilledPlaceholder(PackRuleMixin, RecordRule):
         msg = (f"{len(members):,} records of this file hold the same unfilled template slots "
                f"({slots}): the data was made from a template whose variables were never "
                f"substituted; substitute them before training (the records are listed here)")
-        return self.finding(None, msg, location=places[0], related=places[1:],
+        # a finding on the file (no record of its own, so ``clean`` drops none for it), the
+        # records as related locations
+        return self.finding(None, msg, location=Location(places[0].path), related=places,
                             severity=pattern.severity,
                             data={"placeholder": shown[ranked[0]], "pattern": pattern.id,
                                   "systemic": True, "records": len(members),

@@ -810,3 +810,14 @@ def test_truncation_counts_of_a_file_left_behind_are_compacted(tmp_path, monkeyp
         ["s0.jsonl", "s1.jsonl", "s2.jsonl"]
     sparse = tr._Sparse([0, 2, 0, 5])
     assert (sparse[1], sparse[2], sparse[1:], sum(sparse), sparse[3]) == (2, 0, [2, 5], 7, 5)
+
+
+def test_a_list_cut_after_its_conjunction_is_a_cut():
+    from datalint.rules.content.truncated_response import truncation
+
+    assert truncation("You will need: flour, sugar, eggs, and") == "ends mid-sentence on 'and'"
+    assert truncation("We visited Paris, Rome, Berlin, and the") == "ends mid-sentence on 'the'"
+    # look-alikes: a list of function words, a complete list without its stop
+    for s in ("Use these words: of, with, and", "Common prepositions: in, on, at",
+              "Colors: red, green, blue"):
+        assert truncation(s) is None, s

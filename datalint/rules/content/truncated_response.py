@@ -57,6 +57,12 @@ _DANGLING_PAIRS = frozenset({("such", "as"), ("well", "as"), ("due", "to"), ("ac
                              ("order", "to"), ("so", "that"), ("such", "that"), ("compared", "to"),
                              ("addition", "to"), ("rather", "than")})
 
+#: words a list of words may be about ("in, on, at, and"): a list of them is not cut
+_FUNCTION_WORDS = _DANGLING | frozenset("""
+of with in on at to from by for into onto over under about after before between through
+during without within upon as if so yet not
+""".split())
+
 _NEAR = 400  # an unclosed "(" or "[" further from the end is a typo, not a cut
 #: what a sentence ends on: end punctuation, a closing quote (CJK included)
 _PROSE_END = frozenset(".!?…\"”’»。！？」』")
@@ -245,10 +251,15 @@ def _dangling(s: str, last_line: str) -> str | None:
     words = [x.lower() for x in _WORD.findall(sentence)]
     if not words or words[-1] != low or (w != low and len(words) > 1):
         return None  # a capital only starts a sentence: "…reduction. For", not "…quick The"
-    # a comma-separated list of short items, e.g. "in, on, at" or "of, with"
+    # a comma-separated list of short items, e.g. "in, on, at" or "of, with" (but a list of
+    # other words that ends on a bare "and"/"or"/"the" was cut: "flour, sugar, eggs, and")
     items = last_line.rsplit(":", 1)[-1].split(",")
     if len(items) >= 3 and all(len(i.split()) <= 3 for i in items):
-        return None
+        last_item = items[-1].split()
+        cut_list = bool(last_item) and all(x.lower() in _DANGLING for x in last_item) and \
+            not all(i.strip().lower() in _FUNCTION_WORDS for i in items[:-1])
+        if not cut_list:
+            return None
     if low in _DANGLING:
         if low == "a" and _SYMBOL_A.search(s):
             return None  # "…solving for a" where a is a variable: "(a, b) = (5, 2)"

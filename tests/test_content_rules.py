@@ -821,3 +821,12 @@ def test_a_list_cut_after_its_conjunction_is_a_cut():
     for s in ("Use these words: of, with, and", "Common prepositions: in, on, at",
               "Colors: red, green, blue"):
         assert truncation(s) is None, s
+
+
+def test_a_prompt_about_variables_in_data_does_not_excuse_a_template_slot(tmp_path):
+    slot = {"instruction": "Find the correlation between the two variables in the table.",
+            "input": "", "output": "For {{subject_name}}, the correlation is 0.82."}
+    asked = {"instruction": "Fill the template variables in this greeting.", "input": "",
+             "output": "Hello {{first_name}}, welcome aboard."}
+    rep = lint_records(tmp_path, [slot, asked], select=["unfilled-placeholder"])
+    assert [f.location.line for f in rep.findings] == [1]

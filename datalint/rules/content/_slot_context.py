@@ -59,7 +59,9 @@ _DOCUMENT = re.compile(r"""\b""" + _REQUEST + r"""\b[^.?!\n]{0,80}?\b(?:
 # The task is about slots: a template to fill in, placeholders, blanks, template variables.
 _ABOUT_SLOTS = re.compile(r"""\b(?:
     templates? | placeholders? | fill[- ]in | fill [ ](?:in|out) | blanks? | mad [ ]?libs?
-  | merge [ ]fields? | mail [ ]merge | variables? | jinja2? | handlebars | mustache | liquid
+  | merge [ ]fields? | mail [ ]merge | jinja2? | handlebars | mustache | liquid
+  | (?:template|placeholder|substitution|merge|string|format) [ ]variables?
+  | variables? [ ](?:in|of|inside) [ ](?:braces|curly|brackets|the[ ]template)
   | twig | string [ ]interpolation | format [ ]strings?
 )\b""", re.I | re.X)
 

@@ -114,7 +114,8 @@ class UnfilledPlaceholder(PackRuleMixin, RecordRule):
     A slot is reported when the text is meant to be final:
 
     * a template-engine slot (``{{name}}``, ``{name}``) anywhere, unless the prompt is about
-      templates, placeholders or variables (a mail-merge template asked for);
+      templates, placeholders or template variables (a mail-merge template asked for; not
+      "the two variables" of a statistics question);
     * any slot in a prompt, a system prompt or a tool result (``<NEWS ARTICLE>`` as the
       input, "Name the capital of <insert country>"), unless the prompt is about templates
       or blanks to fill in, asks to replace names or details with slots (de-identification),

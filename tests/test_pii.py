@@ -187,3 +187,8 @@ def test_a_system_prompts_policy_does_not_make_users_data_material(tmp_path):
                             "Mask the e-mail addresses in 'login ok for marcus.delgado77@outlook.com'.")]
     assert [f.location.line for f in lint_records(tmp_path, records, select=["P001"]).findings] \
         == [1]
+
+
+def test_a_year_after_a_name_is_an_address_a_counter_is_a_stand_in():
+    assert personal_email("john1985@gmail.com") and personal_email("jane.smith42@outlook.com")
+    assert not personal_email("user123@gmail.com") and not personal_email("name1@gmail.com")

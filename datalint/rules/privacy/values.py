@@ -98,10 +98,18 @@ def role_mailbox(local: str) -> bool:
     low = local.lower()
     if _WORD_SPLIT.sub("", low).rstrip(_COUNTING) in _ROLE_WORDS:  # "do-not-reply", "info2"
         return True
-    words = [w.rstrip(_COUNTING) for w in _WORD_SPLIT.split(low)]
+    words = [_without_counter(w) for w in _WORD_SPLIT.split(low)]
     words = [w for w in words if w]
     return bool(words) and words[0] in _ROLE_WORDS and all(
         w in _ROLE_WORDS or w in _ROLE_QUALIFIERS for w in words)
+
+
+def _without_counter(word: str) -> str:
+    """A word without a counter typed after it ("user123", "name1"); a year or other
+    digits stay ("john1985" is someone's address, not a stand-in)."""
+    base = word.rstrip(_COUNTING)
+    tail = word[len(base):]
+    return base if not tail or len(tail) == 1 or _counting_run(tail) else word
 
 
 def stand_in_mailbox(local: str) -> bool:
@@ -113,7 +121,7 @@ def stand_in_mailbox(local: str) -> bool:
     plain = re.sub(r"[^a-z0-9]", "", low)
     if not plain or _counting_run(plain) or (plain.isdigit() and len(plain) <= 4):
         return True
-    words = [w.rstrip(_COUNTING) for w in _WORD_SPLIT.split(low)]
+    words = [_without_counter(w) for w in _WORD_SPLIT.split(low)]
     words = [w for w in words if w]
     # digits only (a QQ number is an address) are judged above
     return bool(words) and all(w in _STAND_IN_WORDS or _counting_run(w) for w in words)

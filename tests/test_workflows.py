@@ -227,6 +227,8 @@ def test_clean_jsonl_keeps_original_bytes_and_never_touches_input(tmp_path):
     for what in ("C004 empty-response", "D001 exact-duplicate", "D002 normalized-duplicate",
                  "F001 invalid-json"):
         assert what in r.output
+    # the unparsable line is removed, not also reported as a defect of the whole file
+    assert "Reported for the whole file" not in r.output
 
 
 def test_clean_refuses_to_overwrite(tmp_path):

@@ -244,7 +244,7 @@ class LayoutMapper:
         # metadata and id: everything the layout did not consume, made from the raw fields
         # when first asked for (from the renamed ones now, when fields are mapped)
         rec.consumed = used
-        if raw is not rec.raw or rec.layout == "oasst-tree":
+        if raw is not rec.raw or rec._meta is not None:  # renamed fields, or the layout's own
             meta = {k: v for k, v in raw.items() if k not in used and k != SUPPRESS_FIELD}
             if rec._meta:  # what the layout added (an Open-Assistant tree's ranks)
                 meta.update(rec._meta)

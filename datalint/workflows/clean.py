@@ -108,8 +108,7 @@ def plan(report: Report, path: str, drop_level: str = "error",
             continue
         if loc.index is not None:
             drop(loc.index, loc.line, f)
-        elif loc.line is not None and f.code in (INVALID_JSON, FILE_ENCODING):
-            # a line that did not parse (or could not be decoded): it is not in the copy
+        elif _unparsed_line(f):
             unparsed.append(Removal(None, loc.line, f.code, f.name, f.message))
     for f in clusters:
         members = [f.data["keep"], *f.data.get("drop", [])]
@@ -131,8 +130,13 @@ def whole_file_findings(report: Report, path: str, drop_level: str = "error") ->
     level = SEVERITY_RANK[drop_level]
     return [f for f in report.findings
             if f.location.path == path and f.location.index is None
-            and SEVERITY_RANK[f.severity] >= level
-            and f.code not in DEDUP_RULES]
+            and SEVERITY_RANK[f.severity] >= level and f.code not in DEDUP_RULES
+            and not _unparsed_line(f)]
+
+
+def _unparsed_line(f: Finding) -> bool:
+    """A line that did not parse (or could not be decoded): it is not in the copy."""
+    return f.location.line is not None and f.code in (INVALID_JSON, FILE_ENCODING)
 
 
 def largest_cluster(report: Report, path: str, keep_duplicates: bool = False

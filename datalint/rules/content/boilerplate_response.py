@@ -160,12 +160,10 @@ def offered_tools(record) -> list[tuple[str, str]]:
     LLaMA-Factory's ``{name, description, …}`` or OpenAI's ``{type: function, function:
     {…}}`` definitions.  Read from ``record.tools`` when the layout parsed it, else from
     the raw record."""
-    tools = getattr(record, "tools", None)
+    tools = record.tools
     if tools is None:
         raw = record.raw
         tools = raw.get("tools") if type(raw) is dict else None
-        if tools is None:
-            tools = record.meta.get("tools")
     if isinstance(tools, str):
         try:
             tools = json.loads(tools)
@@ -427,7 +425,7 @@ class BoilerplateResponse(RecordRule):
         spans = [m.span() for _, m in found]
         said = " ".join(s.group() for s in _SENTENCE.finditer(text)
                         if any(x < s.end() and y > s.start() for x, y in spans))
-        kinds = request_kinds(prompt)
+        asked = kinds = request_kinds(prompt)
         if not _DECLINES_IT.search(said):  # "I can't help with that" declines what was asked
             kinds = {k for k in kinds if _DECLINES[k].search(said)}
         if tools:
@@ -438,7 +436,7 @@ class BoilerplateResponse(RecordRule):
         if not kinds:
             if _ROLE_PLAY.search(prompt):
                 return "the prompt gives the assistant a role to answer in"
-            if request_kinds(prompt):
+            if asked:
                 return "it declines something the prompt did not ask for"
             return "the prompt is an ordinary request"
         if not _helps(text, spans):

@@ -253,7 +253,8 @@ class LeakedSpecialToken(PackRuleMixin, RecordRule):
             leaf = (f.location.field or "text").rsplit(".", 1)[-1]
             fields[leaf] = fields.get(leaf, 0) + 1
         where = ", ".join(f"{k} ({v:,})" for k, v in sorted(fields.items(), key=lambda kv: -kv[1]))
-        desc = findings[0].message.split("(", 1)[1].split(")", 1)[0]
+        pattern = findings[0].data["pattern"]
+        desc = next(p.description for p in self.ps.patterns if p.id == pattern)
         pct = "100%" if n >= total else f"{n / total:.1%}"
         msg = (f"{n:,} of {total:,} records ({pct}) end with the literal {_quote(suffix)} "
                f"({desc}) in {where}: a suffix appended on export, reported once for the "

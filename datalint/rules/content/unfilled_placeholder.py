@@ -198,8 +198,6 @@ class UnfilledPlaceholder(PackRuleMixin, RecordRule):
     summary = "a template slot such as {{name}} or [Your Name] left in the text"
     severity = "warning"
 
-    rejected_side = False  # an answer bad on purpose: see PackRuleMixin
-
     @dataclass
     class Options:
         systemic_records: int = 10

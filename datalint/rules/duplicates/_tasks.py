@@ -31,6 +31,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ...resources.texts import normalize
+from ._prompts import FILLER
+
 #: a number written in digits: thousands separated by commas ("1,250") or plain, with
 #: decimals, a minus sign written against it ("-2"; not "x-2" or "5 - 2") and an ordinal
 #: ending ("10th"); "3,1,2" is three numbers.  Or a word, which may be a number in words.
@@ -169,9 +172,7 @@ def different_numbers(a: str, b: str) -> bool:
         for v, _, u in found:
             if u:
                 per.setdefault(u, set()).add(v)
-    if any(u in per_b and per_a[u].isdisjoint(per_b[u]) for u in per_a):
-        return True
-    return False
+    return any(u in per_b and per_a[u].isdisjoint(per_b[u]) for u in per_a)
 
 
 _WORD = re.compile(r"[\w+#']+")
@@ -215,8 +216,6 @@ def _link_triples(words: tuple[str, ...]) -> frozenset[tuple[str, str, str]]:
     """(x, link, y) for content words x within three words before a linking word and y
     within three words after it: "convert a Fahrenheit temperature to Celsius" holds
     (fahrenheit, to, celsius) and (temperature, to, celsius)."""
-    from ._prompts import FILLER
-
     out = set()
     for i, w in enumerate(words):
         if w in _LINKS:
@@ -299,8 +298,6 @@ def different_task(a: str, b: str) -> str | None:
 def different_input(lines_a: list[str], lines_b: list[str]) -> bool:
     """Two multi-line prompts that share a line (the instruction) but whose other lines have
     little in common: the same instruction over different inputs."""
-    from ...resources.texts import normalize
-
     sa = {n for n in (normalize(x) for x in lines_a) if n}
     sb = {n for n in (normalize(x) for x in lines_b) if n}
     shared = sa & sb
@@ -324,7 +321,6 @@ def labels(text: str) -> tuple[frozenset[str], frozenset[str]]:
 _CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\(")
 
 
-@lru_cache(maxsize=65536)
 def called_tools(prompt: str, answer: str) -> frozenset[str]:
     """The tools an answer calls that its prompt offers: names written as a call, ``news(``,
     in both ("toolformer access: news … news(query)" → "news('Mars rover')").  Two records
@@ -341,6 +337,13 @@ def record_tools(record, prompt: str, answer: str) -> frozenset[str]:
     answer calls (see :func:`called_tools`)."""
     offered = frozenset(record.tool_names()) if record.tools else frozenset()
     return offered | called_tools(prompt, answer)
+
+
+def record_tool_sets(res) -> list[frozenset[str]]:
+    """Per record, :func:`record_tools`, built once per run for the duplicate rules."""
+    return res._get(("record-tools",), lambda: [
+        record_tools(r, p, a)
+        for r, p, a in zip(res.records, res.texts("prompt"), res.texts("response"))])
 
 
 def different_tools(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -364,8 +367,6 @@ def shared_passage(a: str, b: str) -> tuple[str, str] | None:
     An embedding of the whole prompt is the embedding of the passage: the two questions
     have to be compared on their own."""
     from ...resources.minhash import MAX_EDIT_WORDS
-    from ...resources.texts import normalize
-
     wa, wb = normalize(a).split(), normalize(b).split()
     if min(len(wa), len(wb)) < PASSAGE_WORDS or max(len(wa), len(wb)) > MAX_EDIT_WORDS:
         return None
@@ -388,8 +389,6 @@ def shared_passage(a: str, b: str) -> tuple[str, str] | None:
 
 def _asks(word: str) -> bool:
     """A word that can carry what a question asks: three letters or more, not filler."""
-    from ._prompts import FILLER
-
     return len(word) >= 3 and word.isalpha() and word not in FILLER
 
 

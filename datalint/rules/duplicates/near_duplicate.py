@@ -3,9 +3,9 @@ from dataclasses import dataclass
 from ...rule import DatasetRule
 
 from ._clusters import Reported, cluster_finding
-from ._prompts import prompt_groups
+from ._prompts import FILLER, prompt_groups
 from ._tasks import (different_input, different_question, different_task,
-                     different_tools, labels, record_tools)
+                     different_tools, labels, record_tool_sets)
 
 
 class NearDuplicate(DatasetRule):
@@ -162,9 +162,8 @@ def near_clusters(res, o) -> NearClusters:
             sim = edit_similarity(answer_words[i], answer_words[j], o.answer_threshold)
             if sim >= o.answer_threshold:
                 found[(i, j)] = (sim, "answer")
-    full_answers = res.texts("response")
-    records = res.records
-    tools = lambda k: record_tools(records[rec[k]], raw[rec[k]], full_answers[rec[k]])  # noqa: E731
+    tool_sets = record_tool_sets(res)
+    tools = lambda k: tool_sets[rec[k]]  # noqa: E731
     kept = []
     for (i, j), (sim, how) in sorted(found.items()):
         a, b = untemplated[rec[i]], untemplated[rec[j]]
@@ -193,8 +192,6 @@ def _related(a: list[str], b: list[str]) -> bool:
     """The prompts (the words before " || ") share a third of their content words (filler and
     courtesy left out): a copy under a reworded prompt, not one canned answer to different
     questions ("Are you ChatGPT?" / "Are you curie?": duplicate-response reports those)."""
-    from ._prompts import FILLER
-
     pa = {w for w in a[:a.index("||")] if w not in FILLER}
     pb = {w for w in b[:b.index("||")] if w not in FILLER}
     if not pa and not pb:

@@ -9,7 +9,7 @@ from ...resources.texts import is_short_answer
 from ._clusters import cluster_finding
 from ._prompts import prompt_groups
 from ._semantic import candidate_pairs, median_nn_distance, role_similarity
-from ._tasks import (different_input, different_task, different_tools, labels, record_tools,
+from ._tasks import (different_input, different_task, different_tools, labels, record_tool_sets,
                      shared_passage)
 from .duplicate_prompt import DuplicatePrompt, repeated_prompts
 from .near_duplicate import NearDuplicate, near_clusters
@@ -125,8 +125,7 @@ class SemanticDuplicate(DatasetRule):
         limit = self.options.ratio * scale
         close = (1.0 - score) <= limit
         raw = res.embed_texts("prompt")  # without the template lines
-        full, replies = res.texts("prompt"), res.texts("response")
-        tools = lambda k: record_tools(records[k], full[k], replies[k])  # noqa: E731
+        tools = record_tool_sets(res).__getitem__
         for k in np.flatnonzero(close):
             i, j = pairs[k]
             if different_tools(tools(i), tools(j)) or self.options.numbers_must_match and (

@@ -452,9 +452,8 @@ def rule_patterns(rule) -> tuple[PatternSet, bool]:
 
 class PackRuleMixin:
     """The walk shared by the pattern-pack record rules: every turn (the rejected side of a
-    preference pair or a KTO answer labelled false included, unless the rule sets
-    ``rejected_side = False``: a rule that judges an answer's quality leaves alone answers
-    that are bad on purpose, see :mod:`datalint.io.record`), every span of it.  Records are
+    preference pair or a KTO answer labelled false included: a rule that judges an answer's
+    quality walks ``record.turns`` itself, see :mod:`datalint.io.record`), every span of it.  Records are
     picked by the needles of the loaded patterns (``pack_gate``, see :mod:`datalint.rule`),
     so a pattern from a user's pack is searched like a built-in one.
 
@@ -464,7 +463,6 @@ class PackRuleMixin:
 
     pack_gate = True
     turn_gate = True
-    rejected_side = True
 
     def setup(self) -> None:
         self.ps, self.builtin = rule_patterns(self)
@@ -478,7 +476,7 @@ class PackRuleMixin:
         out = None
         may_match = self.ps.may_match if self.turn_gate else None
         turns = record.turns
-        if record.rejected and self.rejected_side:
+        if record.rejected:
             turns = turns + record.rejected
         for t in turns:
             text = t.text

@@ -194,6 +194,9 @@ def check(paths, fmt, output, statistics, color, progress, baseline_file=None,
         # --- end workflows
     except UsageError as e:
         _fail(str(e))
+    if report.nothing_read:  # no report, no verdict: only what could not be read
+        _input_errors(report)
+        sys.exit(report.exit_code("never"))
     # --- workflows: baseline
     if write_baseline_file:
         from .workflows.baseline import write_baseline
@@ -234,13 +237,22 @@ def check(paths, fmt, output, statistics, color, progress, baseline_file=None,
             # --- end workflows
     else:
         click.echo(text, nl=False, color=use_color and fmt == "text")
-    for e in report.input_errors:
-        if fmt != "text" or output:
-            from .report.renderers.escape import escape_terminal
-
-            click.echo(f"datalint: error: {escape_terminal(e.path)}: "
-                       f"{escape_terminal(e.message)}", err=True)
+    _input_errors(report)  # also after a text report: the error stands alone on stderr
     sys.exit(report.exit_code(cfg.fail_on))
+
+
+def _input_errors(report) -> None:
+    """One line on standard error for each input that could not be read (and each rule that
+    crashed when nothing was read, for there is no report to show it)."""
+    from .report.renderers.escape import escape_terminal
+
+    for e in report.input_errors:
+        click.echo(f"datalint: error: {escape_terminal(e.path)}: {escape_terminal(e.message)}",
+                   err=True)
+    if report.nothing_read:
+        for e in report.errors:
+            click.echo(f"datalint: rule crashed: {e.code} {e.name}: "
+                       f"{escape_terminal(e.message)}", err=True)
 
 
 @main.command("prepare")
@@ -397,6 +409,11 @@ def diff_cmd(old, new, fmt, output, **config_values):
         d = compare(run_side(cfg, [old]), run_side(cfg, [new]))
     except UsageError as e:
         _fail(str(e))
+    unread = [s.report for s in (d.old, d.new) if s.report.nothing_read]
+    if unread:  # nothing to compare: only what could not be read
+        for r in unread:
+            _input_errors(r)
+        sys.exit(max(r.exit_code("never") for r in unread))
     if fmt == "json":
         import orjson
 
@@ -410,6 +427,8 @@ def diff_cmd(old, new, fmt, output, **config_values):
             _fail(f"{output}: cannot write the diff ({e.strerror})")
     else:
         click.echo(text, nl=False)
+    for side in (d.old, d.new):
+        _input_errors(side.report)
     sys.exit(d.exit_code(cfg.fail_on))
 
 
@@ -460,7 +479,8 @@ def clean_cmd(input_path, output, drop_level, keep_duplicates, max_drop, force,
                 click.echo(f"datalint: rule crashed: {e.code} {e.name}: {e.message}", err=True)
             _fail("a rule crashed: nothing written", EXIT_CRASH)
         if report.input_errors:
-            _fail("; ".join(f"{e.path}: {e.message}" for e in report.input_errors))
+            _input_errors(report)
+            sys.exit(EXIT_USAGE)
         path = srcs[0].path
         removed, unparsed = plan(report, path, drop_level, keep_duplicates)
         res = CleanResult(input_path, output, srcs[0].kind, report.records,

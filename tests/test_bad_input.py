@@ -322,6 +322,101 @@ def test_truncated_gzip(tmp_path):
     assert "train.jsonl.gz" in r.output and "read failed" in r.output
 
 
+# -- no input readable: one line per input on stderr, no report ------------------------------
+
+def _invoke(*args: object):
+    return CliRunner().invoke(main, [*map(str, args)], catch_exceptions=False)
+
+
+def _error_lines(r) -> list[str]:
+    return [line for line in r.stderr.splitlines() if line]
+
+
+@pytest.mark.parametrize("command", [["check"], ["explain"], ["check", "--format", "json"],
+                                     ["check", "--format", "sarif"],
+                                     ["check", "--statistics"]])
+def test_missing_path_is_one_line_on_stderr_and_no_report(tmp_path, command):
+    r = _invoke(*command, "--isolated", tmp_path / "missing.jsonl")
+    assert r.exit_code == 2
+    assert r.stdout == ""  # no report, no verdict
+    lines = _error_lines(r)
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"datalint: error: {tmp_path / 'missing.jsonl'}: no such file")
+
+
+def test_empty_folder_and_folder_without_data_files(tmp_path):
+    empty, notes = tmp_path / "empty", tmp_path / "notes"
+    empty.mkdir()
+    notes.mkdir()
+    (notes / "README.md").write_text("not data\n")
+    r = _invoke("check", "--isolated", empty, notes)
+    assert r.exit_code == 2 and r.stdout == ""
+    lines = _error_lines(r)
+    assert lines == [f"datalint: error: {empty}: folder holds no data files (.jsonl, .ndjson, "
+                     ".json, .csv, .tsv, .parquet, or a saved dataset)",
+                     f"datalint: error: {notes}: folder holds no data files (.jsonl, .ndjson, "
+                     ".json, .csv, .tsv, .parquet, or a saved dataset)"]
+
+
+def test_unreadable_file_alone_is_one_line_on_stderr(tmp_path, monkeypatch):
+    import datalint.pipeline.read as read
+
+    p = tmp_path / "train.jsonl"
+    p.write_bytes(GOOD_LINE)
+
+    def refuse(src, max_line_bytes):
+        raise PermissionError(13, "Permission denied")
+        yield  # a generator, like read_source
+
+    monkeypatch.setattr(read, "read_source", refuse)
+    r = _invoke("check", "--isolated", "-o", tmp_path / "report.json", "-f", "json", p)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert _error_lines(r) == [f"datalint: error: {p}: read failed ([Errno 13] Permission "
+                               "denied)"]
+    assert not (tmp_path / "report.json").exists()  # no report written either
+
+
+def test_some_inputs_unreadable_lints_the_rest_and_reports_each_on_stderr(tmp_path):
+    good = tmp_path / "train.jsonl"
+    good.write_bytes(GOOD_LINE + b"[1]\n")
+    missing = tmp_path / "missing.jsonl"
+    r = _invoke("check", "--isolated", "--select", "format", good, missing)
+    assert r.exit_code == 2  # never 0 while an input could not be read
+    assert "train.jsonl:2" in r.stdout and "wrong-type" in r.stdout  # the rest is linted
+    assert "1 input could not be read" in r.stdout  # and the verdict says so
+    lines = _error_lines(r)
+    assert len(lines) == 1 and lines[0].startswith(f"datalint: error: {missing}: no such file")
+
+
+def test_write_baseline_of_nothing_writes_no_baseline(tmp_path):
+    baseline = tmp_path / "baseline.json"
+    r = _invoke("check", "--isolated", tmp_path / "missing.jsonl", "--write-baseline", baseline)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert len(_error_lines(r)) == 1 and "missing.jsonl" in r.stderr
+    assert not baseline.exists()
+
+
+def test_diff_with_a_missing_side_is_one_line_on_stderr(tmp_path):
+    good = tmp_path / "train.jsonl"
+    good.write_bytes(GOOD_LINE)
+    r = _invoke("diff", "--isolated", "--select", "format", tmp_path / "old.jsonl", good)
+    assert r.exit_code == 2 and r.stdout == ""  # nothing to compare: no "not worse"
+    lines = _error_lines(r)
+    assert len(lines) == 1 and lines[0].startswith(f"datalint: error: {tmp_path / 'old.jsonl'}")
+
+
+def test_lint_api_says_when_nothing_was_read(tmp_path):
+    from datalint import lint as api_lint
+
+    good = tmp_path / "train.jsonl"
+    good.write_bytes(GOOD_LINE)
+    assert api_lint(tmp_path / "missing.jsonl", select=["format"]).nothing_read
+    assert not api_lint([good, tmp_path / "missing.jsonl"], select=["format"]).nothing_read
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert not api_lint(empty, select=["format"]).nothing_read  # read: it has no records
+
+
 # -- usage errors ---------------------------------------------------------------------------
 
 def test_config_with_unknown_key(tmp_path):

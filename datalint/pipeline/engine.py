@@ -89,10 +89,12 @@ class Engine:
                                  keep=any("records" in r.requires for r in dataset_rules))
         reading = Reading(self._mapper(), self.max_line_bytes, suppressions, record_pass,
                           report, self.progress, self.record_hashes)
+        readable = 0
         for src in sources:
-            reading.file(src, self._rules_for(src.path))
+            readable += reading.file(src, self._rules_for(src.path))
         self.progress.done()
         report.records = record_pass.count
+        report.nothing_read = bool(report.input_errors) and not readable and not report.records
         record_pass.finish(suppressions)
 
         kept = record_pass.kept

@@ -63,9 +63,10 @@ class Reading:
         #: (path, index) -> content hash of every record, for the baseline and diff keys
         self.record_hashes = record_hashes
 
-    def file(self, src: Source, active: dict[str, Rule]) -> None:
+    def file(self, src: Source, active: dict[str, Rule]) -> bool:
         """Read one file with the rules active for it; its records go to the record pass in
-        batches of ``BATCH_SIZE``."""
+        batches of ``BATCH_SIZE``.  False when it could not be read to its end (an input
+        error of the report)."""
         report = self.report
         findings = report.findings
         record_pass = self.record_pass
@@ -125,7 +126,12 @@ class Reading:
                     self.progress.update(src.path, record_pass.count - first)
         except InputFileError as e:
             report.input_errors.append(InputError(e.path, e.message))
+            ok = False
         except (OSError, MemoryError) as e:
             report.input_errors.append(InputError(src.path, f"read failed ({e})"))
+            ok = False
+        else:
+            ok = True
         if pending:  # the file's last records (also those read before a read error)
             record_pass.run_batch(pending, active, sup_in_batch)
+        return ok

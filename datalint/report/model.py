@@ -94,6 +94,9 @@ class Report:
     skipped: list[Skipped] = field(default_factory=list)
     errors: list[RuleError] = field(default_factory=list)
     input_errors: list[InputError] = field(default_factory=list)
+    #: no input could be read at all: every path is an input error and no record was read
+    #: (the command line prints only the input errors, and no report)
+    nothing_read: bool = False
     files: list[str] = field(default_factory=list)
     records: int = 0
     rules_run: list[str] = field(default_factory=list)

@@ -184,3 +184,128 @@ def test_every_rule_a_cause_names_exists():
     names = {r.name for r in all_rules()}
     unknown = [(c.id, r) for c in CAUSES for r in c.rules if r not in names]
     assert not unknown, unknown
+
+
+# -- could not judge: never a ✓ ------------------------------------------------------------
+
+def _unmeasured(code, name, message):
+    return Metric(code, name, 0.0, None, "info", "warning", message)
+
+
+def _forgetting_report(v001_verdict="info", **kw) -> Report:
+    v001 = (_unmeasured("V001", "low-lexical-diversity", "too little answer text to measure")
+            if v001_verdict == "info" else
+            Metric("V001", "low-lexical-diversity", 3.0, 4.0, "pass", "warning", "ok"))
+    v004 = _unmeasured("V004", "length-collapse", "only 3 answers: too few to judge their lengths")
+    return _report(metrics=[v001, v004], rules_run=["V001", "V004", "D008"], **kw)
+
+
+def _cause(d, cause_id):
+    return next(c for c in d.causes if c.id == cause_id)
+
+
+def test_rules_that_could_not_judge_make_the_cause_unjudged_not_clear():
+    d = diagnose(_forgetting_report())
+    forgetting = _cause(d, "forgetting")
+    assert forgetting.status == "not-judged"
+    assert [r["code"] for r in forgetting.not_judged] == ["V001", "V004"]
+    assert forgetting.not_judged[1]["reason"] == "only 3 answers: too few to judge their lengths"
+    assert _cause(d, "noisy-supervision").status == "clear"  # D008 judged and found nothing
+    assert "could not judge: catastrophic-forgetting risk" in d.reasons
+
+
+def test_some_rules_judged_others_not_says_which():
+    forgetting = _cause(diagnose(_forgetting_report("pass")), "forgetting")
+    assert forgetting.status == "not-judged"
+    assert forgetting.judged == ["V001"]
+    assert forgetting.status_text() == ("no evidence from V001; could not judge V004: only 3 "
+                                        "answers: too few to judge their lengths")
+
+
+def test_every_rule_measured_is_clear():
+    v001 = Metric("V001", "low-lexical-diversity", 3.0, 4.0, "pass", "warning", "ok")
+    d = diagnose(_report(metrics=[v001], rules_run=["V001"]))
+    assert _cause(d, "forgetting").status == "clear"
+    assert not any("could not judge" in r for r in d.reasons)
+
+
+def test_no_records_means_no_rule_could_judge():
+    d = diagnose(Report(files=["empty.jsonl"], records=0, rules_run=["D001", "D008", "S001"],
+                        metrics=[Metric("S001", "too-few-examples", 0, 100, "pass", "warning",
+                                        "0 records")]))
+    for cause_id in ("memorisation", "noisy-supervision", "low-quality"):
+        c = _cause(d, cause_id)
+        assert c.status == "not-judged", cause_id
+        assert {r["reason"] for r in c.not_judged} == {"no records were read"}
+    assert any(r.startswith("could not judge:") and "(no records were read)" in r
+               for r in d.reasons)
+
+
+def test_every_renderer_shows_could_not_judge_and_no_check_mark():
+    from datalint.report.renderers import render
+
+    rep = _forgetting_report()
+    rep.diagnosis = diagnose(rep)
+    text = render("text", rep)
+    assert "✓ Catastrophic-forgetting risk" not in text
+    assert "? Catastrophic-forgetting risk: could not judge V001, V004" in text
+    assert "V004: only 3 answers: too few to judge their lengths" in text
+    assert "✓ Noisy supervision: no evidence (D008 checked)" in text
+    assert "? Catastrophic-forgetting risk: could not judge V001, V004" in render("diagnosis", rep)
+    md = render("markdown", rep)
+    row = next(line for line in md.splitlines() if "Catastrophic-forgetting risk" in line)
+    assert row.startswith("| ❔ |") and "could not judge V001, V004" in row
+    html = render("html", rep)
+    assert 'class="card not-judged"' in html and "could not judge" in html
+    data = json.loads(render("json", rep))
+    cause = next(c for c in data["diagnosis"]["causes"] if c["id"] == "forgetting")
+    assert cause["status"] == "not-judged"
+    assert [r["code"] for r in cause["not_judged"]] == ["V001", "V004"]
+
+
+def test_empty_data_file_report_does_not_say_no_evidence(tmp_path):
+    p = tmp_path / "train.jsonl"
+    p.write_bytes(b"")
+    res = CliRunner().invoke(main, ["check", "--isolated", "--no-color", str(p)])
+    assert "no evidence" not in res.stdout  # nothing was read: nothing was judged clean
+    assert "✓" not in res.stdout
+    assert "could not judge 7 rules: no records were read" in res.stdout  # memorisation
+
+
+# -- the verdict says what a baseline hides -------------------------------------------------
+
+def _dup_file(tmp_path):
+    a = {"messages": [{"role": "user", "content": "How do I reset my router?"},
+                      {"role": "assistant", "content": "Hold the reset button for ten "
+                                                       "seconds, then wait."}]}
+    b = {"messages": [{"role": "user", "content": "How do I change my password?"},
+                      {"role": "assistant", "content": "Open the settings page and choose "
+                                                       "Security, then Password."}]}
+    return write_jsonl(tmp_path / "train.jsonl", [a, a, b, b, b])
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json", "github", "diagnosis"])
+def test_verdict_with_a_baseline_says_what_it_hides(tmp_path, fmt):
+    p = _dup_file(tmp_path)
+    baseline = tmp_path / "baseline.json"
+    args = ["--isolated", "--select", "D001", "--no-color", str(p)]
+    CliRunner().invoke(main, ["check", *args, "--write-baseline", str(baseline)],
+                       catch_exceptions=False)
+    command = ["explain"] if fmt == "diagnosis" else ["check", "-f", fmt]
+    res = CliRunner().invoke(main, [*command, *args, "--baseline", str(baseline)],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    hidden = "2 known findings hidden by the baseline (2 D001 exact-duplicate)"
+    if fmt == "json":
+        diag = json.loads(res.stdout)["diagnosis"]
+        assert diag["verdict"] == "ready"
+        assert diag["baseline"] == {"hidden": 2, "by_rule": [
+            {"code": "D001", "name": "exact-duplicate", "count": 2}]}
+        assert diag["reasons"][:2] == ["no new problem above info level", hidden]
+    elif fmt == "github":
+        assert hidden in res.stdout
+    else:
+        out = res.stdout.replace("\n", " ")
+        assert "no new problem above info level" in out.lower(), out
+        assert hidden in out or hidden[:1].upper() + hidden[1:] in out, out
+        assert "no problem above info level" not in out.lower()

@@ -17,6 +17,12 @@ Verdict (opens every text report):
 * ``review`` — a warning-level finding or a failed warning-level metric;
 * ``ready`` — nothing above info level.  Causes whose rules were skipped (no eval set, no
   production sample, no training config) are listed as *not checked*, never as clear.
+
+A cause is *clear* (✓) only when every rule of it that ran could judge and found nothing.  A
+metric rule that could not measure (too few records, answers too short to judge…; an ``info``
+metric) and, when no record was read, every rule, *could not judge*: the cause is
+``not-judged`` (?) and says which rules and why.  With a baseline (``--baseline``) the verdict
+counts only new findings and says how many known ones the baseline hides, by rule.
 """
 
 from __future__ import annotations
@@ -186,12 +192,53 @@ class CauseResult:
     evidence: list[Evidence] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)  # codes of the rules that ran
     skipped: list[dict[str, str]] = field(default_factory=list)  # {code, name, reason}
+    #: rules that ran but could not judge (too little data): {code, name, reason}
+    not_judged: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "status": self.status,
                 "severity": self.severity, "why": self.why, "fix": self.fix,
                 "evidence": [e.to_dict() for e in self.evidence],
-                "checked": self.checked, "skipped": self.skipped}
+                "checked": self.checked, "skipped": self.skipped,
+                "not_judged": self.not_judged}
+
+    @property
+    def judged(self) -> list[str]:
+        """Codes of the rules that ran and could judge."""
+        out = {r["code"] for r in self.not_judged}
+        return [c for c in self.checked if c not in out]
+
+    def not_judged_groups(self) -> list[tuple[str, str]]:
+        """(which rules, why) for the rules that could not judge, one per reason."""
+        by_reason: dict[str, list[str]] = {}
+        for r in self.not_judged:
+            by_reason.setdefault(r["reason"], []).append(r["code"])
+        return [(codes_label(codes), reason) for reason, codes in by_reason.items()]
+
+    def status_text(self) -> str:
+        """What a cause without evidence says after its title (plain text): ``no evidence
+        (… checked)``, ``could not judge …``, or ``not checked: …``."""
+        if self.status == "clear":
+            return f"no evidence ({codes_label(self.checked)} checked)"
+        if self.status == "not-judged":
+            groups = self.not_judged_groups()
+            judged = self.judged
+            head = (f"no evidence from {codes_label(judged)}; could not judge" if judged
+                    else "could not judge")
+            if len(groups) == 1:
+                return f"{head} {groups[0][0]}: {groups[0][1]}"
+            return f"{head} {codes_label([r['code'] for r in self.not_judged])}"
+        reasons = list(dict.fromkeys(s["reason"] for s in self.skipped))
+        return "not checked: " + ("; ".join(reasons) if reasons else "none of its rules ran")
+
+    def not_judged_lines(self) -> list[str]:
+        """One line per reason a rule could not judge (``V004: only 3 answers…``), for a
+        found cause, or a not-judged one whose rules could not judge for several reasons."""
+        groups = self.not_judged_groups()
+        if self.status == "not-judged" and len(groups) == 1:
+            return []  # said in status_text
+        prefix = "could not judge " if self.status == "found" else ""
+        return [f"{prefix}{codes}: {reason}" for codes, reason in groups]
 
 
 @dataclass
@@ -202,6 +249,8 @@ class Diagnosis:
     #: evidence from rules that belong to no cause (e.g. pii): still to fix, not a cause of a
     #: worse model
     other: list[Evidence] = field(default_factory=list)
+    #: what a baseline hid: {"hidden": n, "by_rule": [{code, name, count}]}; None: no baseline
+    baseline: dict[str, Any] | None = None
 
     @property
     def verdict_label(self) -> str:
@@ -218,7 +267,7 @@ class Diagnosis:
     def to_dict(self) -> dict[str, Any]:
         return {"verdict": self.verdict, "verdict_label": self.verdict_label,
                 "reasons": self.reasons, "causes": [c.to_dict() for c in self.causes],
-                "other": [e.to_dict() for e in self.other]}
+                "other": [e.to_dict() for e in self.other], "baseline": self.baseline}
 
 
 def _max_sev(sevs) -> str | None:
@@ -265,6 +314,29 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def codes_label(codes: list[str]) -> str:
+    """``V001, V004`` for up to four rules, else ``29 rules``."""
+    return ", ".join(codes) if len(codes) <= 4 else _plural(len(codes), "rule")
+
+
+#: why every rule that ran could not judge when no record was read
+NO_RECORDS = "no records were read"
+
+
+def baseline_text(baseline: dict[str, Any]) -> str:
+    """``57 known findings hidden by the baseline (44 D001 exact-duplicate, …)``."""
+    by_rule = baseline["by_rule"]
+    top = by_rule if len(by_rule) <= 4 else by_rule[:3]
+    shown = [f"{r['count']:,} {r['code']} {r['name']}" for r in top]
+    rest = by_rule[len(top):]
+    if rest:
+        shown.append(f"{_plural(sum(r['count'] for r in rest), 'finding')} of "
+                     + ", ".join(r["code"] for r in rest))
+    n = baseline["hidden"]
+    return (f"{n:,} known finding{'' if n == 1 else 's'} hidden by the baseline"
+            + (f" ({', '.join(shown)})" if shown else ""))
+
+
 def diagnose(report: Report) -> Diagnosis:
     causes = [CauseResult(c.id, c.title, "clear", None, c.why, c.fix) for c in CAUSES]
     other: list[Evidence] = []
@@ -304,6 +376,19 @@ def diagnose(report: Report) -> Diagnosis:
         i = cause_of(s.name, s.code)
         if i is not None:
             causes[i].skipped.append({"code": s.code, "name": s.name, "reason": s.reason})
+    # which rules that ran could not judge: a metric that could not be measured, or every
+    # rule when no record was read
+    unmeasured = {m.code: m for m in report.metrics if m.verdict == "info"}
+    with_evidence = set(by_rule)
+    for c in causes:
+        for code in c.checked:
+            if code in with_evidence:
+                continue
+            if not report.records:
+                c.not_judged.append({"code": code, "name": names[code], "reason": NO_RECORDS})
+            elif code in unmeasured:
+                c.not_judged.append({"code": code, "name": names[code],
+                                     "reason": unmeasured[code].message or "not measured"})
     for c in causes:
         c.evidence.sort(key=lambda e: (-SEVERITY_RANK[e.severity], e.code))
         c.severity = _max_sev(e.severity for e in c.evidence)
@@ -311,6 +396,8 @@ def diagnose(report: Report) -> Diagnosis:
             c.status = "found"
         elif not c.checked:
             c.status = "not-checked"
+        elif c.not_judged:
+            c.status = "not-judged"
     other.sort(key=lambda e: (-SEVERITY_RANK[e.severity], e.code))
 
     # the verdict: by severity, a rule counted once however many findings and metrics it has
@@ -320,6 +407,15 @@ def diagnose(report: Report) -> Diagnosis:
     failed = {s: sum(1 for m in report.metrics
                      if m.verdict == "fail" and m.severity == s and m.code not in found)
               for s in ("error", "warning", "info")}
+    baseline = None
+    if report.baselined is not None:
+        hidden = report.baselined_by_rule
+        baseline = {"hidden": report.baselined,
+                    "by_rule": [{"code": c, "name": n, "count": k} for (c, n), k in
+                                sorted(hidden.items(), key=lambda kv: (-kv[1], kv[0]))]}
+    # with a baseline, ready means no *new* problem: the known findings are hidden (a
+    # metric is never baselined)
+    new = "new " if baseline else ""
     reasons: list[str] = []
     if report.errors:
         reasons.append(f"{_plural(len(report.errors), 'rule')} crashed: the check is "
@@ -343,8 +439,14 @@ def diagnose(report: Report) -> Diagnosis:
         reasons.append(f"{_plural(warn, 'warning')} to review"
                        + (f" ({', '.join(c.title.lower() for c in mid)})" if mid else ""))
     if verdict == "ready":
-        reasons.append("no problem above info level")
+        reasons.append(f"no {new}problem above info level")
+    if baseline and baseline["hidden"]:
+        reasons.append(baseline_text(baseline))
+    not_judged = [c for c in causes if c.status == "not-judged"]
+    if not_judged:
+        reasons.append("could not judge: " + ", ".join(c.title.lower() for c in not_judged)
+                       + (f" ({NO_RECORDS})" if not report.records else ""))
     not_checked = [c for c in causes if c.status == "not-checked"]
     if not_checked:
         reasons.append("not checked: " + ", ".join(c.title.lower() for c in not_checked))
-    return Diagnosis(verdict, reasons, causes, other)
+    return Diagnosis(verdict, reasons, causes, other, baseline)

@@ -106,6 +106,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     # --- baseline (datalint.workflows.baseline): findings hidden by --baseline; None: no baseline used
     baselined: int | None = None
+    #: the hidden findings by rule: (code, name) -> count
+    baselined_by_rule: dict[tuple[str, str], int] = field(default_factory=dict)
     # --- end baseline
     #: the :class:`~datalint.report.diagnosis.Diagnosis` of these findings and metrics,
     #: computed once when the run ends (and again when a baseline hides findings)

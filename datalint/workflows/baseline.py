@@ -171,6 +171,10 @@ def apply_baseline(report: Report, keys: Counter, hashes: Hashes) -> tuple[int, 
     found = keyed(report.findings, hashes)
     kept = unmatched(found, keys)
     hidden = len(found) - len(kept)
+    left = Counter((f.code, f.name) for f in kept)
+    report.baselined_by_rule = {k: n - left[k] for k, n in
+                                Counter((f.code, f.name) for _, f in found).items()
+                                if n - left[k] > 0}
     report.findings = kept
     report.baselined = hidden
     report.diagnosis = diagnose(report)

@@ -16,7 +16,7 @@ from .escape import escape_terminal
 
 _VERDICT_COLOR = {"ready": "green", "review": "yellow", "fix": "red"}
 _SEV_COLOR = {"error": "red", "warning": "yellow", "info": "blue"}
-_STATUS = {"found": "✗", "clear": "✓", "not-checked": "?"}
+_STATUS = {"found": "✗", "clear": "✓", "not-judged": "?", "not-checked": "?"}
 
 
 def _style(color: bool):
@@ -56,14 +56,18 @@ def section(diag: Diagnosis, *, color: bool = False, verbose: bool = False) -> l
             if verbose:
                 out += _wrap(f"why: {c.why}", "      ")
             out += _wrap(f"fix: {c.fix}", "      ")
+            for line in c.not_judged_lines():
+                out += _wrap(escape_terminal(line), "      ", "        ")
         elif c.status == "clear":
-            ran = ", ".join(c.checked) if len(c.checked) <= 4 else _plural(len(c.checked), "rule")
-            out.append(f"  {st(mark, fg='green')} {c.title}: no evidence ({ran} checked)")
+            out.append(f"  {st(mark, fg='green')} {c.title}: {escape_terminal(c.status_text())}")
+        elif c.status == "not-judged":  # ran, but could not judge: never a ✓
+            out += _wrap(f"{st(mark, fg='yellow', bold=True)} {c.title}: "
+                         f"{escape_terminal(c.status_text())}", "  ", "    ")
+            for line in c.not_judged_lines():
+                out += _wrap(escape_terminal(line), "      ", "        ")
         else:
-            reasons = list(dict.fromkeys(s["reason"] for s in c.skipped))
-            why = (": " + escape_terminal("; ".join(reasons))) if reasons else (
-                ": none of its rules ran")
-            out += _wrap(f"{st(mark, dim=True)} {c.title}: not checked{why}", "  ", "    ")
+            out += _wrap(f"{st(mark, dim=True)} {c.title}: {escape_terminal(c.status_text())}",
+                         "  ", "    ")
     if diag.other:
         out += _wrap("also to fix (not a cause of a worse model): "
                      + escape_terminal(", ".join(e.label() for e in diag.other)), "  ")

@@ -100,6 +100,13 @@ def summary_line(report: Report) -> str:
         line += f" {_plural(len(report.errors), 'rule')} crashed."
     if report.input_errors:
         line += f" {_plural(len(report.input_errors), 'input')} could not be read."
+    # --- baseline: what it hides, as the verdict says it (datalint/report/diagnosis.py)
+    diag = report.diagnosis
+    if diag is not None and diag.baseline and diag.baseline["hidden"]:
+        from ..diagnosis import baseline_text
+
+        line += f" {baseline_text(diag.baseline)}."
+    # --- end baseline
     return line
 
 

@@ -49,6 +49,7 @@ h3{font-size:15px;margin:0 0 6px}
  padding:10px 14px;margin:8px 0}
 .card p{margin:4px 0}
 .card.clear{border-left-color:#1a7f37}.card.not-checked{border-left-color:#8c959f;color:#59636e}
+.card.not-judged{border-left-color:#bf8700}
 .sev{display:inline-block;border-radius:10px;padding:0 8px;color:#fff;font-size:12px;
  font-weight:600;vertical-align:1px}
 .sev.error{background:#cf222e}.sev.warning{background:#bf8700}.sev.info{background:#0969da}
@@ -207,10 +208,20 @@ def _diagnosis(diag: Diagnosis) -> list[str]:
                            f'<br><span class="muted msg">{esc(e.message[:300])}</span></li>')
             out.append("</ul>")
             out.append(f"<p><b>Fix:</b> {esc(c.fix)}</p>")
+            if c.not_judged:
+                out.append("<p class=\"muted\">" + "<br>".join(
+                    esc(line[:1].upper() + line[1:]) for line in c.not_judged_lines()) + ".</p>")
         elif c.status == "clear":
             out.append(f"<h3>{esc(c.title)} <span class=\"sev\" style=\"background:#1a7f37\">"
                        f"clear</span></h3><p class=\"muted\">No evidence "
                        f"({esc(', '.join(c.checked))} checked).</p>")
+        elif c.status == "not-judged":  # ran, but could not judge: never "clear"
+            text = c.status_text()
+            out.append(f"<h3>{esc(c.title)} {_sev(None).replace('>ok<', '>could not judge<')}"
+                       f"</h3><p>{esc(text[:1].upper() + text[1:])}.</p>")
+            lines = c.not_judged_lines()
+            if lines:
+                out.append("<ul>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul>")
         else:
             reasons = list(dict.fromkeys(s["reason"] for s in c.skipped))
             why = "; ".join(reasons) if reasons else "none of its rules ran"

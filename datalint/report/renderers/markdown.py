@@ -23,7 +23,7 @@ TOP = 10
 MAX_ALL = 200
 
 _ICON = {"ready": "✅", "review": "⚠️", "fix": "❌"}
-_STATUS = {"found": "❌", "clear": "✅", "not-checked": "➖"}
+_STATUS = {"found": "❌", "clear": "✅", "not-judged": "❔", "not-checked": "➖"}
 _SEV_ICON = {"error": "🔴", "warning": "🟡", "info": "🔵"}
 
 # ASCII punctuation that means something in (GitHub-flavoured) Markdown; CommonMark lets any
@@ -104,16 +104,14 @@ def render(report: Report, **_: object) -> str:
     out.append("|---|---|---|---|---|")
     for c in diag.causes:
         if c.status == "found":
-            ev = "<br>".join(md_text(e.label()) for e in c.evidence)
+            ev = "<br>".join([md_text(e.label()) for e in c.evidence]
+                             + [md_text(line) for line in c.not_judged_lines()])
             out.append(f"| {_STATUS[c.status]} | **{c.title}** | {c.severity} | {ev} | "
                        f"{md_text(c.fix)} |")
-        elif c.status == "clear":
-            out.append(f"| {_STATUS[c.status]} | {c.title} | | no evidence "
-                       f"({md_text(', '.join(c.checked)) if len(c.checked) <= 4 else _plural(len(c.checked), 'rule')} checked) | |")
-        else:
-            reasons = list(dict.fromkeys(s["reason"] for s in c.skipped))
-            why = md_text("; ".join(reasons)) if reasons else "none of its rules ran"
-            out.append(f"| {_STATUS[c.status]} | {c.title} | | not checked: {why} | |")
+        else:  # clear, could not judge, not checked
+            text = "<br>".join(md_text(line) for line in [c.status_text(),
+                                                          *c.not_judged_lines()])
+            out.append(f"| {_STATUS[c.status]} | {c.title} | | {text} | |")
     if diag.other:
         out.append("")
         out.append("Also to fix (not a cause of a worse model): "

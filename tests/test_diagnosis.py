@@ -220,6 +220,9 @@ def test_some_rules_judged_others_not_says_which():
     assert forgetting.judged == ["V001"]
     assert forgetting.status_text() == ("no evidence from V001; could not judge V004: only 3 "
                                         "answers: too few to judge their lengths")
+    reasons = diagnose(_forgetting_report("pass")).reasons
+    assert "partly judged: catastrophic-forgetting risk" in reasons
+    assert not any(r.startswith("could not judge") for r in reasons)
 
 
 def test_every_rule_measured_is_clear():

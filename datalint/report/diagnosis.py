@@ -442,10 +442,13 @@ def diagnose(report: Report) -> Diagnosis:
         reasons.append(f"no {new}problem above info level")
     if baseline and baseline["hidden"]:
         reasons.append(baseline_text(baseline))
-    not_judged = [c for c in causes if c.status == "not-judged"]
+    not_judged = [c for c in causes if c.status == "not-judged" and not c.judged]
     if not_judged:
         reasons.append("could not judge: " + ", ".join(c.title.lower() for c in not_judged)
                        + (f" ({NO_RECORDS})" if not report.records else ""))
+    partly = [c for c in causes if c.status == "not-judged" and c.judged]
+    if partly:
+        reasons.append("partly judged: " + ", ".join(c.title.lower() for c in partly))
     not_checked = [c for c in causes if c.status == "not-checked"]
     if not_checked:
         reasons.append("not checked: " + ", ".join(c.title.lower() for c in not_checked))

@@ -76,6 +76,14 @@ def test_docs_folder_holds_the_moved_documentation():
     assert {"rules.md", "workflows.md", "performance.md", "precision.md"} <= names
 
 
+def test_benchmark_figures_live_in_docs_not_in_the_readme():
+    readme = README.read_text()
+    for detail in ("records/s", "dict.get", "peak RSS", "| precision |"):
+        assert detail not in readme, f"{detail!r}: benchmark detail belongs in docs/"
+    performance = (DOCS / "performance.md").read_text()
+    assert "<!-- bench:start -->" in performance and "records/s" in performance
+
+
 @pytest.mark.parametrize("path", _doc_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_relative_links_reach_a_file_and_anchor(path):
     broken = []

@@ -19,8 +19,8 @@ README = ROOT / "README.md"
 DOCS = ROOT / "docs"
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_INLINE_CODE = re.compile(r"(`+).+?\1")
-_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(([^()\s]+)\)")
+_INLINE_CODE = re.compile(r"(`+)(?:(?!\n\s*\n).)+?(?<!`)\1(?!`)", re.S)  # within a paragraph
+_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^()\s]+)\)")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
@@ -62,9 +62,15 @@ def _anchors(path: Path) -> set[str]:
 
 
 def _links(path: Path):
-    for n, line in _prose_lines(path.read_text()):
-        for m in _LINK.finditer(_INLINE_CODE.sub("", line)):
-            yield n, m.group(2)
+    """(line number, target) of each Markdown link outside code, a link's text may run over
+    two lines."""
+    lines = path.read_text().splitlines()
+    prose = dict(_prose_lines("\n".join(lines)))
+    text = "\n".join(prose.get(n, "") for n in range(1, len(lines) + 1))
+    # blank out code spans (keeping offsets and line breaks) so `[x](y)` in code is no link
+    text = _INLINE_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    for m in _LINK.finditer(text):
+        yield text.count("\n", 0, m.start()) + 1, m.group(2)
 
 
 def _doc_files() -> list[Path]:

@@ -24,7 +24,7 @@ from ..errors import BaselineError
 from ..report.diagnosis import diagnose
 from ..report.model import Finding, Report
 
-#: Version of the baseline file format (see README, "Baseline").
+#: Version of the baseline file format (see docs/workflows.md, "Baseline").
 BASELINE_VERSION = 1
 
 #: (path, record index) → Record.content_hash(), filled by the engine when asked for.

@@ -196,3 +196,52 @@ def test_a_subclass_calling_its_parent_is_judged_once():
 
 def test_judged_passes_other_items_through():
     assert list(judged(Probe(), [1, "x"])) == [1, "x"]
+
+
+# -- the decision, in words ---------------------------------------------------------------------
+
+def decision(m: Measurement, rule=None) -> str:
+    return judge(rule or Probe(), m)[0].decision
+
+
+def test_decision_names_the_direction_and_the_comparison():
+    assert decision(share(0.72)) == "higher is worse; 0.72 ≥ 0.5"
+    assert decision(share(0.3)) == "higher is worse; 0.3 < 0.5"
+    assert decision(share(0.3, "<")) == "lower is worse; 0.3 < 0.5"
+    assert decision(share(0.7, "<")) == "lower is worse; 0.7 ≥ 0.5"
+    assert decision(Measurement(1200, 100, ">", "m")) == "higher is worse; 1,200 > 100"
+
+
+def test_decision_never_prints_a_value_equal_to_its_limit_when_it_is_not():
+    assert decision(share(0.49996)) == "higher is worse; 0.49996 < 0.5"
+
+
+def test_decision_of_a_pass_says_which_further_condition_decided():
+    # a large style difference that the significance test does not confirm
+    m = share(0.72).also(Condition("significance z", 1.5, ">=", 3.0))
+    assert decision(m) == "higher is worse; 0.72 ≥ 0.5, but significance z 1.5 < 3"
+    # the narrow-task shape: coverage is low, but the spread is not
+    m = share(0.17, "<", 0.45).decided_by((Condition("coverage", 0.17, "<", 0.45),
+                                           Condition("relative spread", 0.64, "<", 0.5)))
+    assert decision(m) == "lower is worse; coverage 0.17 < 0.45, but relative spread 0.64 ≥ 0.5"
+
+
+def test_decision_of_a_fail_lists_every_condition_of_the_way_it_failed():
+    m = share(0.28, "<", 0.45).decided_by((Condition("coverage", 0.28, "<", 0.45),
+                                           Condition("relative spread", 0.40, "<", 0.5)))
+    assert judge(Probe(), m)[0].verdict == "fail"
+    assert decision(m) == "lower is worse; coverage 0.28 < 0.45 and relative spread 0.4 < 0.5"
+
+
+def test_decision_of_many_ways_to_fail_shows_the_closest_and_counts_the_rest():
+    groups = [(Condition(f"f{i} effect", 0.1 * i, ">=", 0.5), Condition("z", 1.0, ">=", 3.0))
+              for i in range(6)]
+    text = decision(share(0.5).decided_by(*groups))
+    assert text.startswith("higher is worse; f5 effect 0.5 ≥ 0.5, but z 1 < 3; f0 effect 0 < 0.5")
+    assert text.endswith("; 3 other ways to fail checked, none met")
+
+
+def test_the_decision_is_in_the_json_metric_and_absent_when_not_measured():
+    out = judge(Probe(), share(0.9))[0].to_dict()
+    assert out["decision"] == "higher is worse; 0.9 ≥ 0.5"
+    assert "decision" not in judge(Probe(), not_measured("too few"))[0].to_dict()

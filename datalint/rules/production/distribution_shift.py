@@ -74,9 +74,13 @@ class DistributionShift(ProductionRule):
         msg = (f"{prefix(ref)}a classifier tells production inputs from {ref.name} prompts "
                f"with AUC {auc:.2f} (effect {auc - 0.5:+.2f} ± {se:.2f}, {m:,} per side; "
                f"0.5 = indistinguishable)")
+        if auc < 0.5:  # not a difference the other way round: no difference at all
+            msg += ("; below 0.5 is no sign of a difference: a classifier that cannot tell two "
+                    "alike samples apart scores below chance under cross-validation, more so "
+                    "on small samples")
         ex = " | ".join(quote(prod.texts[i], 90) for i in top)
         # a fail needs a difference both large (the AUC) and beyond the classifier's noise
         yield Measurement(auc, o.max_auc, ">=", msg, details, digits=4, findings=[
             self.side_finding(f"{prefix(ref)}production inputs differ from the {ref.name} "
                               f"prompts (AUC {auc:.2f}); the most production-like: {ex}",
-                              prod, top, details)]).also(Condition("z", z, ">=", MIN_Z))
+                              prod, top, details)]).also(Condition("significance z", z, ">=", MIN_Z))

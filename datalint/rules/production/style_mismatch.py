@@ -117,8 +117,8 @@ class StyleMismatch(ProductionRule):
         top = rows[0]
         value = abs(top["effect"])
         # a fail needs one feature whose difference is both large and beyond the noise
-        tests = [(Condition(f"{r['feature']} effect", abs(r["effect"]), ">=", o.max_effect),
-                  Condition(f"{r['feature']} z", r["z"], ">=", MIN_Z)) for r in rows]
+        tests = [(Condition(f"{r['feature']}: effect", abs(r["effect"]), ">=", o.max_effect),
+                  Condition("significance z", r["z"], ">=", MIN_Z)) for r in rows]
         shown = [r for r in rows[:o.features] if abs(r["effect"]) >= 0.2] or rows[:1]
         for r in shown:  # examples: production inputs that have (or lack) the feature
             want = r["effect"] > 0

@@ -245,3 +245,71 @@ def test_the_decision_is_in_the_json_metric_and_absent_when_not_measured():
     out = judge(Probe(), share(0.9))[0].to_dict()
     assert out["decision"] == "higher is worse; 0.9 ≥ 0.5"
     assert "decision" not in judge(Probe(), not_measured("too few"))[0].to_dict()
+
+
+# -- severe fails: an error when failing badly ----------------------------------------------------
+
+class Severe(Probe):
+    from dataclasses import dataclass as _dc
+
+    @_dc
+    class Options:
+        error_at: float | None = 0.8
+
+
+def test_error_at_makes_a_bad_enough_fail_an_error():
+    m = share(0.9, findings=[FindingDraft("bad")])
+    metric, found = judge(Severe(), m)
+    assert (metric.verdict, metric.severity, found.severity) == ("fail", "error", "error")
+    assert metric.decision == "higher is worse; 0.9 ≥ 0.5; an error as 0.9 ≥ error-at 0.8"
+    metric, found = judge(Severe(), share(0.6, findings=[FindingDraft("bad")]))
+    assert (metric.severity, found.severity) == ("warning", "warning")
+    assert judge(Severe(options=Severe.Options(error_at=None)), m)[0].severity == "warning"
+    # a --severity override wins; a pass is never an error
+    assert judge(Severe(severity="info"), m)[0].severity == "info"
+    assert judge(Severe(), share(0.9).also(Condition("z", 1, ">=", 3)))[0].severity == "warning"
+
+
+def test_severe_when_is_a_further_way_to_be_an_error():
+    m = share(0.6).severe_when(Condition("distinct examples", 200, "<", 1000))
+    metric = judge(Probe(), m)[0]
+    assert metric.severity == "error"
+    assert metric.decision.endswith("an error as distinct examples 200 < 1,000")
+    assert judge(Probe(), share(0.6).severe_when(
+        Condition("distinct examples", 2000, "<", 1000)))[0].severity == "warning"
+
+
+def test_too_few_records_and_no_records_fail_the_default_gate(tmp_path):
+    from .helpers import lint_records, run
+
+    rec = {"prompt": "What is the capital of France?", "completion": "Paris."}
+    for n, severity in ((3, "error"), (12, "warning")):
+        rep = lint_records(tmp_path, [rec] * n, select=["too-few-examples"])
+        assert [(m.verdict, m.severity) for m in rep.metrics] == [("fail", severity)]
+        assert rep.exit_code("error") == (1 if severity == "error" else 0)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    rep = run(empty)
+    assert [(m.verdict, m.severity) for m in rep.metrics if m.code == "S001"] == [("fail", "error")]
+    assert rep.exit_code("error") == 1
+    rep = run(empty, options={"too-few-examples": {"error-below": 0}})
+    assert rep.exit_code("error") == 1  # no records at all is always an error
+    rep = lint_records(tmp_path, [rec] * 3, select=["too-few-examples"],
+                       options={"too-few-examples": {"error-below": 2}})
+    assert rep.exit_code("error") == 0
+
+
+def test_a_majority_of_canned_answers_fails_the_default_gate(tmp_path):
+    from .helpers import lint_records
+
+    canned = ["Hello! How can I help you today?", "I am an assistant made to answer questions.",
+              "Sorry, I cannot help with that request."]
+    recs = [{"prompt": f"Question number {i} about topic {i * 7 % 13}?",
+             "completion": canned[i % 3]} for i in range(60)]
+    rep = lint_records(tmp_path, recs, select=["canned-responses"])
+    (m,) = rep.metrics
+    assert (m.verdict, m.severity) == ("fail", "error") and rep.exit_code("error") == 1
+    assert "error-at 0.5" in m.decision
+    rep = lint_records(tmp_path, recs, select=["canned-responses"],
+                       options={"canned-responses": {"error-at": 1.5}})
+    assert rep.metrics[0].severity == "warning" and rep.exit_code("error") == 0

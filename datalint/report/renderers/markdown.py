@@ -72,8 +72,6 @@ def _metric_row(m) -> str:
     direction that is bad and every condition that decided), and the message."""
     thr = f"{m.threshold:g}" if m.threshold is not None else ""
     verdict = f"**{m.verdict}**" if m.verdict == "fail" else m.verdict
-    if m.verdict == "fail" and m.severity == "error":
-        verdict += " (error)"
     if m.decision:
         verdict += f": {md_text(m.decision)}"
     return (f"| {m.code} {md_text(m.name)} | {m.value:g} | {thr} | {verdict} | "

@@ -14,8 +14,6 @@ def metric_line(m: Metric, st) -> str:
     """One metric: its value against the threshold, the verdict and how it was decided (the
     direction that is bad and every condition that decided), then its message."""
     verdict = st(m.verdict.upper(), fg="red" if m.verdict == "fail" else "green", bold=True)
-    if m.verdict == "fail" and m.severity == "error":
-        verdict += st(" (error)", fg="red")
     thr = f" (threshold {m.threshold:g})" if m.threshold is not None else ""
     why = f" ({escape_terminal(m.decision)})" if m.decision else ""
     return (f"{st('metric', dim=True)} {m.code} {m.name}: {m.value:g}{thr} {verdict}{why}"

@@ -95,6 +95,8 @@ class LowSemanticDiversity(DatasetRule):
     ``min-cluster-share`` (float, default 0.25): the lowest effective number of clusters, as a
     share of k, that passes.  ``sample`` (int, default 1000): the most distinct texts of a role
     measured.
+    ``error-below`` (float, default none): a failing value below this is an error, which fails
+    the default gate (``--fail-on error``); off by default.
     """
 
     code = "V005"
@@ -108,6 +110,7 @@ class LowSemanticDiversity(DatasetRule):
         min_relative_vendi: float = 0.3
         min_cluster_share: float = 0.25
         sample: int = 1000
+        error_below: float | None = None
 
     def measure(self, res, role: str) -> dict | None:
         s = sem.role_sample(res, role, self.options.sample, MIN_TEXTS)

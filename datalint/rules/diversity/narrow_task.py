@@ -98,6 +98,8 @@ class NarrowTask(DatasetRule):
     score below which they count as tightly packed.  ``areas`` (int, default 24): the areas the
     reference is split into.  ``sample`` (int, default 1000): the most distinct prompts
     measured.
+    ``error-below`` (float, default none): a failing value below this is an error, which fails
+    the default gate (``--fail-on error``); off by default.
     """
 
     code = "V006"
@@ -112,6 +114,7 @@ class NarrowTask(DatasetRule):
         max_relative_spread: float = 0.5
         areas: int = 24
         sample: int = 1000
+        error_below: float | None = None
 
     def check_dataset(self, dataset):
         records = dataset.records

@@ -45,6 +45,8 @@ class DistributionShift(ProductionRule):
     ``max-auc`` (float, default 0.7): the cross-validated AUC at or above which the rule fails
     (0.5: indistinguishable; 0.7 is a commonly used bound for a "meaningful" separation).
     ``examples`` (int, default 3): production inputs shown as examples.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
     code = "M002"
@@ -57,6 +59,7 @@ class DistributionShift(ProductionRule):
     class Options:
         max_auc: float = 0.7
         examples: int = 3
+        error_at: float | None = None
 
     def compare(self, ref, prod, res):
         o = self.options

@@ -66,6 +66,8 @@ class LanguageMismatch(ProductionRule):
     ``rare`` (float, default 0.01): the training share below which a language counts as
     lacking.  ``max-share`` (float, default 0.05): the share of production inputs in lacking
     languages above which the rule fails.  ``examples`` (int, default 3): examples shown.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
     code = "M003"
@@ -78,6 +80,7 @@ class LanguageMismatch(ProductionRule):
         rare: float = 0.01
         max_share: float = 0.05
         examples: int = 3
+        error_at: float | None = None
 
     def compare(self, ref, prod, res):
         o = self.options

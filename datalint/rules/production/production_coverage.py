@@ -96,6 +96,8 @@ class ProductionCoverage(ProductionRule):
     ``max-excess`` (float, default 0.1): the uncovered share above the training set's own
     (baseline) share at which the rule fails.  ``clusters`` (int, default 5): how many
     uncovered clusters are reported.  ``examples`` (int, default 3): examples per cluster.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
     code = "M001"
@@ -111,6 +113,7 @@ class ProductionCoverage(ProductionRule):
         max_excess: float = 0.1
         clusters: int = 5
         examples: int = 3
+        error_at: float | None = None
 
     def compare(self, ref, prod, res):
         o = self.options

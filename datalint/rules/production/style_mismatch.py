@@ -79,6 +79,8 @@ class StyleMismatch(ProductionRule):
     ``max-effect`` (float, default 0.5): the Cohen's h at or above which the rule fails (a
     medium effect).  ``features`` (int, default 3): how many differing features are reported.
     ``examples`` (int, default 2): production examples per feature.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
     code = "M005"
@@ -91,6 +93,7 @@ class StyleMismatch(ProductionRule):
         max_effect: float = 0.5
         features: int = 3
         examples: int = 2
+        error_at: float | None = None
 
     def compare(self, ref, prod, res):
         o = self.options

@@ -95,6 +95,8 @@ class AuthorConcentration(DatasetRule):
     one of the common names.  ``max-share`` (float, default 0.5): the top contributor's share
     at or above which the dataset is reported.  ``top`` (int, default 10): how many
     contributors the breakdown lists.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
     code = "Y003"
@@ -108,6 +110,7 @@ class AuthorConcentration(DatasetRule):
         field: str = ""
         max_share: float = 0.5
         top: int = 10
+        error_at: float | None = None
 
     def check_dataset(self, dataset):
         records = dataset.records

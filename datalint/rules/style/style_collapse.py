@@ -77,6 +77,8 @@ class StyleCollapse(DatasetRule):
     ``min-spread`` (float, default 0.2): the median between-answer spread of the habits below
     which the dataset is reported.  ``sample`` (int, default 2000): the most distinct answers
     profiled.  ``min-answers`` (int, default 20): fewer distinct answers are not judged.
+    ``error-below`` (float, default none): a failing value below this is an error, which fails
+    the default gate (``--fail-on error``); off by default.
     """
 
     code = "Y001"
@@ -90,6 +92,7 @@ class StyleCollapse(DatasetRule):
         min_spread: float = 0.2
         sample: int = 2000
         min_answers: int = 20
+        error_below: float | None = None
 
     def check_dataset(self, dataset):
         records = dataset.records

@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from ...report.judge import Measurement
+from ...report.judge import Condition, Measurement
 from .configs import ADAPTER_METHODS, FULL_WEIGHT_METHODS, number as rate
 
 from ._common import TrainingRule, unknown
@@ -65,8 +65,9 @@ class LearningRateTooHigh(TrainingRule):
         max_multiplier: float = 2.0
         error_factor: float = 10.0
 
-    def _severity(self, value: float, limit: float) -> str | None:
-        return "error" if value >= limit * self.options.error_factor else None
+    def _severe(self, what: str, value: float, limit: float) -> Condition:
+        """A fail is an error at ``error-factor`` times the limit."""
+        return Condition(what, value, ">=", limit * self.options.error_factor)
 
     def check_setup(self, dataset, setup):
         o = self.options
@@ -78,9 +79,9 @@ class LearningRateTooHigh(TrainingRule):
                                   self.draft_at(mult, f"{mult.describe()} is above "
                                                 f"{o.max_multiplier:g}: a multiplier this high "
                                                 "makes the model overfit and forget; start "
-                                                "from auto or a smaller value",
-                                                severity=self._severity(mult.value,
-                                                                        o.max_multiplier))])
+                                                "from auto or a smaller value")]
+                              ).severe_when(self._severe("learning rate multiplier", mult.value,
+                                                         o.max_multiplier))
         if lr is None:
             if mult is None:
                 yield self.skipped(unknown(setup, "learning_rate" if setup.learning_rate
@@ -104,8 +105,8 @@ class LearningRateTooHigh(TrainingRule):
                         + (f" for {what}" if what else ""), findings=[
                             self.draft_at(lr, f"{lr.describe()} is above {rate(limit)}, "
                                           f"{range_}: large updates overwrite what the base "
-                                          f"model knew; use {fix}",
-                                          severity=self._severity(value, limit))])
+                                          f"model knew; use {fix}")]
+                        ).severe_when(self._severe("learning rate", value, limit))
         if what is None and value > o.max_full:
             # within the LoRA limit (a pass) but above full fine-tuning's: a caveat
             m.notes.append(self.draft_at(

@@ -39,6 +39,22 @@ def test_rule_by_name_and_code():
     assert "## Why it hurts fine-tuning" in r1.output
 
 
+def test_rule_shows_how_a_metric_decides_and_when_it_is_an_error():
+    out = invoke("rule", "canned-responses").output
+    assert "Fails when: at least max-share of the answers are canned" in out
+    assert "An error when: it fails with a value at or above error-at (0.5)." in out
+    out = invoke("rule", "S001").output
+    assert "An error when: it fails with a value below error-below (10); or it fails and there " \
+           "are no records at all." in out
+    assert "(not set: off by default)" in invoke("rule", "narrow-task").output
+    assert "Fails when" not in invoke("rule", "F001").output  # not a metric
+    # every metric rule says when it fails
+    from datalint.rule import DatasetRule
+    for rule in all_rules():
+        if any(f.name in ("error_at", "error_below") for f in rule.option_fields()):
+            assert issubclass(rule, DatasetRule) and rule.decides, rule.code
+
+
 def test_unknown_rule_suggests_spelling():
     r = invoke("rule", "invalid-jsn")
     assert r.exit_code == 2

@@ -52,6 +52,8 @@ class CannedResponses(DatasetRule):
     answers are canned — is an error, which fails the default gate (``--fail-on error``).
     """
 
+    decides = ("at least max-share of the answers are canned (given to at least "
+               "min-repeats different prompts)")
     code = "V003"
     name = "canned-responses"
     summary = "a few distinct stock answers cover much of the dataset"

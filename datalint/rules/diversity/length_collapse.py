@@ -70,6 +70,9 @@ class LengthCollapse(DatasetRule):
     the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the answer length spread is below min-spread, or many answers sit at one "
+               "length cap (at least cap-share near the longest, which is well above the "
+               "median)")
     code = "V004"
     name = "length-collapse"
     summary = "answer lengths with almost no spread, or piled up at a length cap"

@@ -74,6 +74,7 @@ class LowLexicalDiversity(DatasetRule):
     one repeated text.
     """
 
+    decides = ("the answers compress at least max-compression-ratio times with gzip")
     code = "V001"
     name = "low-lexical-diversity"
     summary = "answers that repeat each other's wording (gzip compression ratio, distinct-n)"

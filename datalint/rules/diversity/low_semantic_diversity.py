@@ -99,6 +99,9 @@ class LowSemanticDiversity(DatasetRule):
     the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("for the prompts or the responses, the relative Vendi score is below "
+               "min-relative-vendi or the effective cluster share is below "
+               "min-cluster-share")
     code = "V005"
     name = "low-semantic-diversity"
     summary = "the prompts or responses spread little in embedding space (Vendi score, clusters)"

@@ -102,6 +102,8 @@ class NarrowTask(DatasetRule):
     the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the coverage of general-instruction areas is below max-coverage and the "
+               "relative spread is below max-relative-spread")
     code = "V006"
     name = "narrow-task"
     summary = "the prompts are one narrow task with no general instruction data mixed in"

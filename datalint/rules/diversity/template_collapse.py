@@ -88,6 +88,8 @@ class TemplateCollapse(DatasetRule):
     fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("at least max-share of the distinct prompts share one template, and the "
+               "template holds at least 5 prompts")
     code = "V002"
     name = "template-collapse"
     summary = "most prompts share one template (opening, ending or scaffold with slots)"

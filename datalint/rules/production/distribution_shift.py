@@ -49,6 +49,8 @@ class DistributionShift(ProductionRule):
     fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the classifier's AUC is at least max-auc and at least 3 standard errors above "
+               "0.5 (an AUC below 0.5 is no difference)")
     code = "M002"
     name = "distribution-shift"
     summary = "production inputs that a classifier tells apart from the training prompts"

@@ -57,6 +57,7 @@ class LengthMismatch(ProductionRule):
     fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the KS statistic between the two length distributions is at least max-ks")
     code = "M004"
     name = "length-mismatch"
     summary = "production inputs whose lengths the training prompts do not cover"

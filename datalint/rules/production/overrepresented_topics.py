@@ -63,6 +63,8 @@ class OverrepresentedTopics(ProductionRule):
     fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the share of training prompts in topics production (nearly) never visits is above "
+               "max-share")
     code = "M006"
     name = "overrepresented-topics"
     summary = "training topics that production never visits"

@@ -100,6 +100,8 @@ class ProductionCoverage(ProductionRule):
     fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the share of production inputs the training prompts do not cover is above its "
+               "baseline (what a sample like training would score) plus max-excess")
     code = "M001"
     name = "production-coverage"
     summary = "production inputs that no training prompt resembles, grouped into topics"

@@ -83,6 +83,8 @@ class StyleMismatch(ProductionRule):
     fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("one style feature differs by an effect of at least max-effect and the "
+               "difference is significant (z ≥ 3)")
     code = "M005"
     name = "style-mismatch"
     summary = "how production users phrase things differently from the training prompts"

@@ -37,6 +37,8 @@ class TooFewExamples(DatasetRule):
     always are).
     """
 
+    decides = ("there are fewer records than min-records")
+    severe = ("there are no records at all")
     code = "S001"
     name = "too-few-examples"
     summary = "fewer records than fine-tuning needs"

@@ -99,6 +99,7 @@ class AuthorConcentration(DatasetRule):
     fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the top contributor wrote at least max-share of the records")
     code = "Y003"
     name = "author-concentration"
     summary = "one author, annotator, agent or vendor wrote most of the records"

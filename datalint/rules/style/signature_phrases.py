@@ -138,6 +138,7 @@ class SignaturePhrases(DatasetRule):
     fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("at least one phrase recurs in min-share of the answers (a signature)")
     code = "Y002"
     name = "signature-phrases"
     summary = "openers, closers, sign-offs and catch-phrases recurring in many answers"

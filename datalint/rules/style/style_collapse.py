@@ -81,6 +81,7 @@ class StyleCollapse(DatasetRule):
     the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the style spread over the answers' habits is below min-spread")
     code = "Y001"
     name = "style-collapse"
     summary = "every answer in one voice: style habits that do not vary between answers"

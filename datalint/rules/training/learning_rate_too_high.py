@@ -53,6 +53,9 @@ class LearningRateTooHigh(TrainingRule):
     ``error-factor`` (float, default 10.0): a rate this many times the limit is an error.
     """
 
+    decides = ("the learning rate is above the limit for the method (max-lora or "
+               "max-full), or the multiplier is above max-multiplier")
+    severe = ("the rate (or multiplier) is at least error-factor times its limit")
     code = "T002"
     name = "learning-rate-too-high"
     summary = "a learning rate above the range for LoRA (1e-4) or full fine-tuning (2e-5)"

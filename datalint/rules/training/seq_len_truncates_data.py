@@ -44,6 +44,7 @@ class SeqLenTruncatesData(TrainingRule):
     fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the share of records longer than the sequence length is above max-share")
     code = "T006"
     name = "seq-len-truncates-data"
     summary = "the training config's max sequence length cuts some examples"

@@ -44,6 +44,8 @@ class TooManyEpochs(TrainingRule):
     below this many distinct records the finding is an error rather than a warning.
     """
 
+    decides = ("epochs × duplication (passes over each distinct example) is above max-epochs")
+    severe = ("there are fewer distinct examples than small-dataset")
     code = "T001"
     name = "too-many-epochs"
     summary = "more epochs × duplication than the 1–3 passes fine-tuning needs"

@@ -254,3 +254,10 @@ def test_short_english_production_is_not_a_language_mismatch(tmp_path):
     m = metrics(rep)["language-mismatch"]
     assert m.verdict == "pass" and m.details["lacking"] == {}
     assert "lacks: none" in m.message and m.details["production"] == {"en": 1.0}
+
+
+def test_uncovered_inputs_with_no_shared_word_say_so_in_words():
+    from datalint.rules.production._common import NO_TOPIC, cluster_labels
+
+    assert cluster_labels([["alpha beta", "gamma delta", "kappa omega"]], ["epsilon"]) == [NO_TOPIC]
+    assert "no one topic" in NO_TOPIC and "(no common terms)" not in NO_TOPIC

@@ -6,8 +6,8 @@ from ...report.judge import Measurement
 from ...resources.knn import knn
 from ...resources.textstats import pct, share, stable_sample
 
-from ._common import (ProductionRule, cluster_labels, domain_classifier, example, kmeans,
-                      nearest_to_centroid, ordered, prefix, quote)
+from ._common import (NO_TOPIC, ProductionRule, cluster_labels, domain_classifier, example,
+                      kmeans, nearest_to_centroid, ordered, prefix, quote)
 
 #: Texts of the reference side used as the "rest" when labelling clusters.
 BACKGROUND = 2_000
@@ -150,7 +150,9 @@ class ProductionCoverage(ProductionRule):
                    "median_nn_distance": round(scale, 4), "distance_limit": round(limit, 4),
                    "median_distance_to_training": round(float(np.median(dist)), 4),
                    "clusters": clusters}
-        top = "; ".join(f"{c['label']} ({c['size']})" for c in clusters[:3])
+        top = "; ".join(f"{c['size']:,} input{'s' if c['size'] != 1 else ''} on no one topic (no "
+                        "word recurs among them)" if c["label"] == NO_TOPIC else
+                        f"{c['label']} ({c['size']})" for c in clusters[:3])
         msg = (f"{prefix(ref)}{pct(value)} of {n:,} production inputs ({m:,}) are not covered "
                f"by the {ref.name} prompts ({int(far.sum()):,} farther than {o.ratio:g}× their "
                f"median neighbour distance, {int(dense.sum()):,} where production is "

@@ -70,7 +70,8 @@ class LearningRateTooHigh(TrainingRule):
 
     def _severe(self, what: str, value: float, limit: float) -> Condition:
         """A fail is an error at ``error-factor`` times the limit."""
-        return Condition(what, value, ">=", limit * self.options.error_factor)
+        return Condition(f"{what} against error-factor {self.options.error_factor:g} × the limit:",
+                         value, ">=", limit * self.options.error_factor)
 
     def check_setup(self, dataset, setup):
         o = self.options

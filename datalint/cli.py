@@ -308,6 +308,31 @@ def rules_markdown(rules) -> str:
     return "\n".join(lines) + "\n"
 
 
+def verdict_doc(r) -> list[str]:
+    """How a metric rule decides, for ``datalint rule``: when it fails and when a fail is an
+    error (its ``severe`` condition and its error-at / error-below option with the default)."""
+    from .config import options_doc
+
+    decides = getattr(r, "decides", "")
+    if not decides:
+        return []
+    errors = []
+    for key, _, default in options_doc(r):
+        if key not in ("error-at", "error-below"):
+            continue
+        way = "at or above" if key == "error-at" else "below"
+        if default is None:
+            errors.append(f"it fails with a value {way} {key} (not set: off by default)")
+        else:
+            errors.append(f"it fails with a value {way} {key} ({default:g})")
+    if getattr(r, "severe", ""):
+        errors.append(f"it fails and {r.severe}")
+    lines = [f"Fails when: {decides}."]
+    if errors:
+        lines.append("An error when: " + "; or ".join(errors) + ".")
+    return lines
+
+
 @main.command("rule")
 @click.argument("name")
 def rule_cmd(name):
@@ -322,6 +347,9 @@ def rule_cmd(name):
         _fail(str(e))
     click.echo(f"{r.code} {r.name} ({r.family()}, default severity: {r.severity})\n")
     click.echo(r.doc())
+    verdict = verdict_doc(r)
+    if verdict:
+        click.echo("\n" + "\n".join(verdict))
     opts = options_doc(r)
     if opts:
         click.echo("\nOption defaults:")

@@ -182,7 +182,14 @@ class RecordRule(Rule):
 class DatasetRule(Rule):
     """A rule run once over the whole dataset.  ``check_dataset`` may yield findings,
     :class:`Measurement` objects and skips; the dataset pass judges each Measurement
-    (:func:`~datalint.report.judge.judged`): its Metric, then its findings."""
+    (:func:`~datalint.report.judge.judged`): its Metric, then its findings.
+
+    A metric rule says in ``decides`` when its measurement fails and in ``severe`` when a
+    fail is an error besides its ``error-at`` / ``error-below`` option (``datalint rule``
+    prints both)."""
+
+    decides: ClassVar[str] = ""
+    severe: ClassVar[str] = ""
 
     def check_dataset(self, dataset: "Dataset") -> Iterable[Finding | Measurement | Metric]:
         raise NotImplementedError

@@ -39,6 +39,22 @@ def test_rule_by_name_and_code():
     assert "## Why it hurts fine-tuning" in r1.output
 
 
+def test_rule_shows_how_a_metric_decides_and_when_it_is_an_error():
+    out = invoke("rule", "canned-responses").output
+    assert "Fails when: at least max-share of the answers are canned" in out
+    assert "An error when: it fails with a value at or above error-at (0.5)." in out
+    out = invoke("rule", "S001").output
+    assert "An error when: it fails with a value below error-below (10); or it fails and there " \
+           "are no records at all." in out
+    assert "(not set: off by default)" in invoke("rule", "narrow-task").output
+    assert "Fails when" not in invoke("rule", "F001").output  # not a metric
+    # every metric rule says when it fails
+    from datalint.rule import DatasetRule
+    for rule in all_rules():
+        if any(f.name in ("error_at", "error_below") for f in rule.option_fields()):
+            assert issubclass(rule, DatasetRule) and rule.decides, rule.code
+
+
 def test_unknown_rule_suggests_spelling():
     r = invoke("rule", "invalid-jsn")
     assert r.exit_code == 2
@@ -105,7 +121,8 @@ def test_bad_option_name_suggests(tmp_path):
 
 
 def test_config_discovered_walking_up(tmp_path):
-    (tmp_path / "datalint.toml").write_text('ignore = ["invalid-json"]\n')
+    # the file's one line is broken: no records, which too-few-examples reports as an error
+    (tmp_path / "datalint.toml").write_text('ignore = ["invalid-json", "too-few-examples"]\n')
     sub = tmp_path / "data" / "v1"
     sub.mkdir(parents=True)
     p = sub / "a.jsonl"
@@ -172,7 +189,9 @@ def test_output_file(tmp_path):
     out = tmp_path / "report.json"
     r = invoke("check", p, "-f", "json", "-o", out)
     assert r.exit_code == 1
-    assert orjson.loads(out.read_bytes())["summary"]["findings"] == 1
+    # the broken line, and no records at all
+    found = orjson.loads(out.read_bytes())["findings"]
+    assert sorted(f["code"] for f in found) == ["F001", "S001"]
 
 
 def test_readme_rule_table_is_current():

@@ -196,3 +196,120 @@ def test_a_subclass_calling_its_parent_is_judged_once():
 
 def test_judged_passes_other_items_through():
     assert list(judged(Probe(), [1, "x"])) == [1, "x"]
+
+
+# -- the decision, in words ---------------------------------------------------------------------
+
+def decision(m: Measurement, rule=None) -> str:
+    return judge(rule or Probe(), m)[0].decision
+
+
+def test_decision_names_the_direction_and_the_comparison():
+    assert decision(share(0.72)) == "higher is worse; 0.72 ≥ 0.5"
+    assert decision(share(0.3)) == "higher is worse; 0.3 < 0.5"
+    assert decision(share(0.3, "<")) == "lower is worse; 0.3 < 0.5"
+    assert decision(share(0.7, "<")) == "lower is worse; 0.7 ≥ 0.5"
+    assert decision(Measurement(1200, 100, ">", "m")) == "higher is worse; 1,200 > 100"
+
+
+def test_decision_never_prints_a_value_equal_to_its_limit_when_it_is_not():
+    assert decision(share(0.49996)) == "higher is worse; 0.49996 < 0.5"
+
+
+def test_decision_of_a_pass_says_which_further_condition_decided():
+    # a large style difference that the significance test does not confirm
+    m = share(0.72).also(Condition("significance z", 1.5, ">=", 3.0))
+    assert decision(m) == "higher is worse; 0.72 ≥ 0.5, but significance z 1.5 < 3"
+    # the narrow-task shape: coverage is low, but the spread is not
+    m = share(0.17, "<", 0.45).decided_by((Condition("coverage", 0.17, "<", 0.45),
+                                           Condition("relative spread", 0.64, "<", 0.5)))
+    assert decision(m) == "lower is worse; coverage 0.17 < 0.45, but relative spread 0.64 ≥ 0.5"
+
+
+def test_decision_of_a_fail_lists_every_condition_of_the_way_it_failed():
+    m = share(0.28, "<", 0.45).decided_by((Condition("coverage", 0.28, "<", 0.45),
+                                           Condition("relative spread", 0.40, "<", 0.5)))
+    assert judge(Probe(), m)[0].verdict == "fail"
+    assert decision(m) == "lower is worse; coverage 0.28 < 0.45 and relative spread 0.4 < 0.5"
+
+
+def test_decision_of_many_ways_to_fail_shows_the_closest_and_counts_the_rest():
+    groups = [(Condition(f"f{i} effect", 0.1 * i, ">=", 0.5), Condition("z", 1.0, ">=", 3.0))
+              for i in range(6)]
+    text = decision(share(0.5).decided_by(*groups))
+    assert text.startswith("higher is worse; f5 effect 0.5 ≥ 0.5, but z 1 < 3; f0 effect 0 < 0.5")
+    assert text.endswith("; 3 other ways to fail checked, none met")
+
+
+def test_the_decision_is_in_the_json_metric_and_absent_when_not_measured():
+    out = judge(Probe(), share(0.9))[0].to_dict()
+    assert out["decision"] == "higher is worse; 0.9 ≥ 0.5"
+    assert "decision" not in judge(Probe(), not_measured("too few"))[0].to_dict()
+
+
+# -- severe fails: an error when failing badly ----------------------------------------------------
+
+class Severe(Probe):
+    from dataclasses import dataclass as _dc
+
+    @_dc
+    class Options:
+        error_at: float | None = 0.8
+
+
+def test_error_at_makes_a_bad_enough_fail_an_error():
+    m = share(0.9, findings=[FindingDraft("bad")])
+    metric, found = judge(Severe(), m)
+    assert (metric.verdict, metric.severity, found.severity) == ("fail", "error", "error")
+    assert metric.decision == "higher is worse; 0.9 ≥ 0.5; an error as 0.9 ≥ error-at 0.8"
+    metric, found = judge(Severe(), share(0.6, findings=[FindingDraft("bad")]))
+    assert (metric.severity, found.severity) == ("warning", "warning")
+    assert judge(Severe(options=Severe.Options(error_at=None)), m)[0].severity == "warning"
+    # a --severity override wins; a pass is never an error
+    assert judge(Severe(severity="info"), m)[0].severity == "info"
+    assert judge(Severe(), share(0.9).also(Condition("z", 1, ">=", 3)))[0].severity == "warning"
+
+
+def test_severe_when_is_a_further_way_to_be_an_error():
+    m = share(0.6).severe_when(Condition("distinct examples", 200, "<", 1000))
+    metric = judge(Probe(), m)[0]
+    assert metric.severity == "error"
+    assert metric.decision.endswith("an error as distinct examples 200 < 1,000")
+    assert judge(Probe(), share(0.6).severe_when(
+        Condition("distinct examples", 2000, "<", 1000)))[0].severity == "warning"
+
+
+def test_too_few_records_and_no_records_fail_the_default_gate(tmp_path):
+    from .helpers import lint_records, run
+
+    rec = {"prompt": "What is the capital of France?", "completion": "Paris."}
+    for n, severity in ((3, "error"), (12, "warning")):
+        rep = lint_records(tmp_path, [rec] * n, select=["too-few-examples"])
+        assert [(m.verdict, m.severity) for m in rep.metrics] == [("fail", severity)]
+        assert rep.exit_code("error") == (1 if severity == "error" else 0)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    rep = run(empty)
+    assert [(m.verdict, m.severity) for m in rep.metrics if m.code == "S001"] == [("fail", "error")]
+    assert rep.exit_code("error") == 1
+    rep = run(empty, options={"too-few-examples": {"error-below": 0}})
+    assert rep.exit_code("error") == 1  # no records at all is always an error
+    rep = lint_records(tmp_path, [rec] * 3, select=["too-few-examples"],
+                       options={"too-few-examples": {"error-below": 2}})
+    assert rep.exit_code("error") == 0
+
+
+def test_a_majority_of_canned_answers_fails_the_default_gate(tmp_path):
+    from .helpers import lint_records
+
+    canned = ["Hello! How can I help you today?", "I am an assistant made to answer questions.",
+              "Sorry, I cannot help with that request."]
+    recs = [{"prompt": f"Question number {i} about topic {i * 7 % 13}?",
+             "completion": canned[i % 3]} for i in range(60)]
+    rep = lint_records(tmp_path, recs, select=["canned-responses"])
+    (m,) = rep.metrics
+    assert (m.verdict, m.severity) == ("fail", "error") and rep.exit_code("error") == 1
+    assert "error-at 0.5" in m.decision
+    rep = lint_records(tmp_path, recs, select=["canned-responses"],
+                       options={"canned-responses": {"error-at": 1.5}})
+    assert rep.metrics[0].severity == "warning" and rep.exit_code("error") == 0

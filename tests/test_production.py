@@ -209,3 +209,55 @@ def test_too_few_inputs_are_not_judged(tmp_path, too_few):
     rep = lint(tmp_path, prompts(list(TOPICS), 50, 15), prompts(["taxes"], too_few, 16))
     assert rep.metrics and {m.verdict for m in rep.metrics} == {"info"}
     assert not rep.findings
+
+
+# -- language-mismatch: short texts -----------------------------------------------------------
+
+SHORT_ENGLISH = ["my files r gone after update?? help", "Does the desktop app work on Linux?",
+                 "How do I reset my password?", "Why is the sync so slow on my phone?",
+                 "Can I get an invoice with my VAT number on it?",
+                 "What happens to my files if my card expires?"]
+SHORT_FOREIGN = {"fr": "Comment puis-je récupérer un fichier supprimé ?",
+                 "es": "¿Cómo comparto una carpeta con mi equipo?",
+                 "de": "Wie kann ich mein Abo kündigen?"}
+
+
+def test_short_texts_get_their_language_from_function_words_too():
+    from langdetect import DetectorFactory, detect_langs
+
+    from datalint.rules.production.language_mismatch import language_of
+
+    DetectorFactory.seed = 0
+
+    def lang(t):
+        return language_of(t, [(g.lang, g.prob) for g in detect_langs(t)])
+
+    assert [lang(t) for t in SHORT_ENGLISH] == ["en"] * len(SHORT_ENGLISH)
+    assert {k: lang(t) for k, t in SHORT_FOREIGN.items()} == {k: k for k in SHORT_FOREIGN}
+
+
+def test_single_short_inputs_in_languages_training_lacks_are_found(tmp_path):
+    train = prompts(list(TOPICS), 60, 5)
+    prod = [{"prompt": t} for t in SHORT_ENGLISH * 2 + list(SHORT_FOREIGN.values())]
+    rep = lint(tmp_path, train, prod, select=["language-mismatch"])
+    m = metrics(rep)["language-mismatch"]
+    assert m.verdict == "fail"
+    assert set(m.details["lacking"]) == {"fr", "es", "de"}   # not "da" for the English one
+    assert "lacks: de (6.7%), es (6.7%), fr (6.7%)" in m.message
+    # every production language shown, none said to be lacking unless it is in the list
+    assert m.details["production"].keys() == {"en", "fr", "es", "de"}
+
+
+def test_short_english_production_is_not_a_language_mismatch(tmp_path):
+    rep = lint(tmp_path, prompts(list(TOPICS), 60, 6), [{"prompt": t} for t in SHORT_ENGLISH * 3],
+               select=["language-mismatch"])
+    m = metrics(rep)["language-mismatch"]
+    assert m.verdict == "pass" and m.details["lacking"] == {}
+    assert "lacks: none" in m.message and m.details["production"] == {"en": 1.0}
+
+
+def test_uncovered_inputs_with_no_shared_word_say_so_in_words():
+    from datalint.rules.production._common import NO_TOPIC, cluster_labels
+
+    assert cluster_labels([["alpha beta", "gamma delta", "kappa omega"]], ["epsilon"]) == [NO_TOPIC]
+    assert "no one topic" in NO_TOPIC and "(no common terms)" not in NO_TOPIC

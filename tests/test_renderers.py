@@ -64,9 +64,11 @@ def sample_report() -> Report:
         findings=findings,
         metrics=[
             Metric("X901", "topic-diversity", 0.42, 0.5, "fail", "warning",
-                   "prompts cluster on few topics", {"clusters": 3}),
+                   "prompts cluster on few topics", {"clusters": 3},
+                   decision="lower is worse; 0.42 < 0.5"),
             Metric("X903", "duplicate-ratio", 0.0, 0.1, "pass", "warning",
-                   "no near-duplicates"),
+                   "no near-duplicates",
+                   decision="higher is worse; 0 < 0.1"),
         ],
         skipped=[Skipped("X904", "token-count", "no tokenizer configured")],
         errors=[RuleError("X905", "crashy-rule", "ZeroDivisionError: division by zero",

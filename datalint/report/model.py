@@ -50,9 +50,12 @@ class Metric:
     severity: str = "warning"  # what a "fail" counts as for --fail-on
     message: str = ""
     details: dict[str, Any] | None = None
+    #: how the verdict was reached, in words: which direction is bad and every condition that
+    #: decided ("higher is worse; 0.72 ≥ 0.5, but z 1.2 < 3"); "" when not measured
+    decision: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "code": self.code,
             "name": self.name,
             "value": self.value,
@@ -62,6 +65,9 @@ class Metric:
             "message": self.message,
             "details": self.details or {},
         }
+        if self.decision:  # a field added, never renamed (schema version 1)
+            out["decision"] = self.decision
+        return out
 
 
 @dataclass(slots=True)

@@ -241,15 +241,23 @@ def _metrics(report: Report) -> list[str]:
            "<table><tr><th>metric</th><th>value</th><th>threshold</th><th>verdict</th>"
            "<th>value vs threshold (line)</th><th>message</th></tr>"]
     for m in report.metrics:
-        thr = f"{m.threshold:g}" if m.threshold is not None else "—"
-        verdict = (f'<span class="sev {esc(m.severity)}">fail</span>' if m.verdict == "fail"
-                   else f"{esc(m.verdict)}")
-        out.append(f'<tr><td><code>{esc(m.code)}</code> {esc(m.name)}</td>'
-                   f'<td class="num">{m.value:g}</td><td class="num">{thr}</td>'
-                   f"<td>{verdict}</td><td>{bullet(m.value, m.threshold, m.verdict == 'fail')}"
-                   f'</td><td class="msg">{esc(m.message)}</td></tr>')
+        out.append(_metric_row(m))
     out.append("</table>")
     return out
+
+
+def _metric_row(m) -> str:
+    """One metric's table row: value, threshold, the verdict with how it was decided (the
+    direction that is bad and every condition that decided), the chart and the message."""
+    thr = f"{m.threshold:g}" if m.threshold is not None else "—"
+    verdict = (f'<span class="sev {esc(m.severity)}">fail</span>' if m.verdict == "fail"
+               else f"{esc(m.verdict)}")
+    if m.decision:
+        verdict += f'<br><span class="msg">{esc(m.decision)}</span>'
+    return (f'<tr><td><code>{esc(m.code)}</code> {esc(m.name)}</td>'
+            f'<td class="num">{m.value:g}</td><td class="num">{thr}</td>'
+            f"<td>{verdict}</td><td>{bullet(m.value, m.threshold, m.verdict == 'fail')}"
+            f'</td><td class="msg">{esc(m.message)}</td></tr>')
 
 
 def _rules(report: Report, docs: dict) -> list[str]:

@@ -67,6 +67,17 @@ def _cut(s: str, n: int = 220) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+def _metric_row(m) -> str:
+    """One metric's table row: value, threshold, the verdict with how it was decided (the
+    direction that is bad and every condition that decided), and the message."""
+    thr = f"{m.threshold:g}" if m.threshold is not None else ""
+    verdict = f"**{m.verdict}**" if m.verdict == "fail" else m.verdict
+    if m.decision:
+        verdict += f": {md_text(m.decision)}"
+    return (f"| {m.code} {md_text(m.name)} | {m.value:g} | {thr} | {verdict} | "
+            f"{md_text(_cut(m.message))} |")
+
+
 def _finding_row(f) -> str:
     field = f" ({md_code(f.location.field)})" if f.location.field else ""
     more = f" +{len(f.related)} related" if f.related else ""
@@ -162,10 +173,7 @@ def render(report: Report, **_: object) -> str:
         out.append("| metric | value | threshold | verdict | message |")
         out.append("|---|--:|--:|---|---|")
         for m in report.metrics:
-            thr = f"{m.threshold:g}" if m.threshold is not None else ""
-            verdict = f"**{m.verdict}**" if m.verdict == "fail" else m.verdict
-            out.append(f"| {m.code} {md_text(m.name)} | {m.value:g} | {thr} | {verdict} | "
-                       f"{md_text(_cut(m.message))} |")
+            out.append(_metric_row(m))
         out.append("")
         out.append("</details>")
         out.append("")

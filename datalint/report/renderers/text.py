@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import click
 
-from ..model import Report
+from ..model import Metric, Report
 from .escape import escape_terminal, location_str
 
 _SEV_COLOR = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+def metric_line(m: Metric, st) -> str:
+    """One metric: its value against the threshold, the verdict and how it was decided (the
+    direction that is bad and every condition that decided), then its message."""
+    verdict = st(m.verdict.upper(), fg="red" if m.verdict == "fail" else "green", bold=True)
+    thr = f" (threshold {m.threshold:g})" if m.threshold is not None else ""
+    why = f" ({escape_terminal(m.decision)})" if m.decision else ""
+    return (f"{st('metric', dim=True)} {m.code} {m.name}: {m.value:g}{thr} {verdict}{why}"
+            f"  {escape_terminal(m.message)}")
 
 
 def render(report: Report, *, color: bool = False, statistics_only: bool = False,
@@ -39,10 +49,7 @@ def render(report: Report, *, color: bool = False, statistics_only: bool = False
             if len(f.related) > 5:
                 out.append(f"    … and {len(f.related) - 5} more")
     for m in report.metrics:
-        verdict = st(m.verdict.upper(), fg="red" if m.verdict == "fail" else "green", bold=True)
-        thr = f" (threshold {m.threshold:g})" if m.threshold is not None else ""
-        out.append(f"{st('metric', dim=True)} {m.code} {m.name}: {m.value:g}{thr} {verdict}"
-                   f"  {escape_terminal(m.message)}")
+        out.append(metric_line(m, st))
     # rules skipped for the same reason (seven training rules without a config) share a line
     by_reason: dict[str, list] = {}
     for s in report.skipped:

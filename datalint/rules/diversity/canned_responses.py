@@ -48,8 +48,12 @@ class CannedResponses(DatasetRule):
     ``max-share`` (float, default 0.25): the share of answers that are canned at or above which
     the dataset is reported.  ``min-repeats`` (int, default 3): an answer given to at least this
     many different prompts is canned.  ``top`` (int, default 10): how many answers are listed.
+    ``error-at`` (float, default 0.5): a failing share at or above this — a majority of the
+    answers are canned — is an error, which fails the default gate (``--fail-on error``).
     """
 
+    decides = ("at least max-share of the answers are canned (given to at least "
+               "min-repeats different prompts)")
     code = "V003"
     name = "canned-responses"
     summary = "a few distinct stock answers cover much of the dataset"
@@ -61,6 +65,7 @@ class CannedResponses(DatasetRule):
         max_share: float = 0.25
         min_repeats: int = 3
         top: int = 10
+        error_at: float | None = 0.5
 
     def check_dataset(self, dataset):
         records = dataset.records

@@ -66,8 +66,13 @@ class LengthCollapse(DatasetRule):
     which the dataset is reported.  ``cap-share`` (float, default 0.1): the share of answers
     within 5% of the longest at or above which a cap is reported.  ``min-words`` (int,
     default 3): datasets whose median answer has at most this many words are not judged.
+    ``error-below`` (float, default none): a failing value below this is an error, which fails
+    the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the answer length spread is below min-spread, or many answers sit at one "
+               "length cap (at least cap-share near the longest, which is well above the "
+               "median)")
     code = "V004"
     name = "length-collapse"
     summary = "answer lengths with almost no spread, or piled up at a length cap"
@@ -79,6 +84,7 @@ class LengthCollapse(DatasetRule):
         min_spread: float = 0.25
         cap_share: float = 0.1
         min_words: int = 3
+        error_below: float | None = None
 
     def check_dataset(self, dataset):
         records = dataset.records

@@ -69,8 +69,12 @@ class LowLexicalDiversity(DatasetRule):
     ``max-compression-ratio`` (float, default 4.0): the gzip compression ratio at or above which
     the dataset is reported.  ``sample-bytes`` (int, default 500000): how much answer text
     (UTF-8 bytes) is measured.  ``top`` (int, default 5): how many repeated n-grams are shown.
+    ``error-at`` (float, default 10.0): a failing compression ratio at or above this is an
+    error, which fails the default gate (``--fail-on error``): at 10× the answers are mostly
+    one repeated text.
     """
 
+    decides = ("the answers compress at least max-compression-ratio times with gzip")
     code = "V001"
     name = "low-lexical-diversity"
     summary = "answers that repeat each other's wording (gzip compression ratio, distinct-n)"
@@ -82,6 +86,7 @@ class LowLexicalDiversity(DatasetRule):
         max_compression_ratio: float = 4.0
         sample_bytes: int = 500_000
         top: int = 5
+        error_at: float | None = 10.0
 
     def check_dataset(self, dataset):
         records = dataset.records

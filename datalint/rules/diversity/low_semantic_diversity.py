@@ -95,8 +95,13 @@ class LowSemanticDiversity(DatasetRule):
     ``min-cluster-share`` (float, default 0.25): the lowest effective number of clusters, as a
     share of k, that passes.  ``sample`` (int, default 1000): the most distinct texts of a role
     measured.
+    ``error-below`` (float, default none): a failing value below this is an error, which fails
+    the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("for the prompts or the responses, the relative Vendi score is below "
+               "min-relative-vendi or the effective cluster share is below "
+               "min-cluster-share")
     code = "V005"
     name = "low-semantic-diversity"
     summary = "the prompts or responses spread little in embedding space (Vendi score, clusters)"
@@ -108,6 +113,7 @@ class LowSemanticDiversity(DatasetRule):
         min_relative_vendi: float = 0.3
         min_cluster_share: float = 0.25
         sample: int = 1000
+        error_below: float | None = None
 
     def measure(self, res, role: str) -> dict | None:
         s = sem.role_sample(res, role, self.options.sample, MIN_TEXTS)

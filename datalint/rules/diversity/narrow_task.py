@@ -98,8 +98,12 @@ class NarrowTask(DatasetRule):
     score below which they count as tightly packed.  ``areas`` (int, default 24): the areas the
     reference is split into.  ``sample`` (int, default 1000): the most distinct prompts
     measured.
+    ``error-below`` (float, default none): a failing value below this is an error, which fails
+    the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the coverage of general-instruction areas is below max-coverage and the "
+               "relative spread is below max-relative-spread")
     code = "V006"
     name = "narrow-task"
     summary = "the prompts are one narrow task with no general instruction data mixed in"
@@ -112,6 +116,7 @@ class NarrowTask(DatasetRule):
         max_relative_spread: float = 0.5
         areas: int = 24
         sample: int = 1000
+        error_below: float | None = None
 
     def check_dataset(self, dataset):
         records = dataset.records

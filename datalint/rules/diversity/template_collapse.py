@@ -84,8 +84,12 @@ class TemplateCollapse(DatasetRule):
     words that make a template.  ``slot-share`` (float, default 0.05): in the skeleton, words
     found in fewer than this share of prompts are slots.  ``sample`` (int, default 10000): the
     most distinct prompts measured.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("at least max-share of the distinct prompts share one template, and the "
+               "template holds at least 5 prompts")
     code = "V002"
     name = "template-collapse"
     summary = "most prompts share one template (opening, ending or scaffold with slots)"
@@ -98,6 +102,7 @@ class TemplateCollapse(DatasetRule):
         min_words: int = 4
         slot_share: float = 0.05
         sample: int = 10_000
+        error_at: float | None = None
 
     def check_dataset(self, dataset):
         records = dataset.records

@@ -112,11 +112,17 @@ def _stopwords() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS)
 
 
+#: The label of a group whose texts share no term: they are near each other, but about no one
+#: topic that words can name.
+NO_TOPIC = "no one topic (no word recurs among these texts)"
+
+
 def cluster_labels(groups: Sequence[Sequence[str]], background: Sequence[str],
                    n_terms: int = 4) -> list[str]:
     """A short label for each group of texts: its top terms by class-based TF-IDF (c-TF-IDF),
     the groups and the ``background`` (the rest) being the classes.  A term scores high when
-    it is frequent in the group and rare in the other classes."""
+    it is frequent in the group and rare in the other classes; :data:`NO_TOPIC` when no term
+    recurs in the group."""
     stop = _stopwords()
 
     def terms(texts):  # document counts: a word counts once per text
@@ -138,7 +144,7 @@ def cluster_labels(groups: Sequence[Sequence[str]], background: Sequence[str],
         scored = [((cnt / size) * math.log(1 + avg / total[w]), w) for w, cnt in c.items()
                   if cnt >= need]
         scored.sort(key=lambda x: (-x[0], x[1]))
-        out.append(", ".join(w for _, w in scored[:n_terms]) or "(no common terms)")
+        out.append(", ".join(w for _, w in scored[:n_terms]) or NO_TOPIC)
     return out
 
 

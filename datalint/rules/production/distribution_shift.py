@@ -45,8 +45,12 @@ class DistributionShift(ProductionRule):
     ``max-auc`` (float, default 0.7): the cross-validated AUC at or above which the rule fails
     (0.5: indistinguishable; 0.7 is a commonly used bound for a "meaningful" separation).
     ``examples`` (int, default 3): production inputs shown as examples.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the classifier's AUC is at least max-auc and at least 3 standard errors above "
+               "0.5 (an AUC below 0.5 is no difference)")
     code = "M002"
     name = "distribution-shift"
     summary = "production inputs that a classifier tells apart from the training prompts"
@@ -57,6 +61,7 @@ class DistributionShift(ProductionRule):
     class Options:
         max_auc: float = 0.7
         examples: int = 3
+        error_at: float | None = None
 
     def compare(self, ref, prod, res):
         o = self.options
@@ -74,9 +79,13 @@ class DistributionShift(ProductionRule):
         msg = (f"{prefix(ref)}a classifier tells production inputs from {ref.name} prompts "
                f"with AUC {auc:.2f} (effect {auc - 0.5:+.2f} ± {se:.2f}, {m:,} per side; "
                f"0.5 = indistinguishable)")
+        if auc < 0.5:  # not a difference the other way round: no difference at all
+            msg += ("; below 0.5 is no sign of a difference: a classifier that cannot tell two "
+                    "alike samples apart scores below chance under cross-validation, more so "
+                    "on small samples")
         ex = " | ".join(quote(prod.texts[i], 90) for i in top)
         # a fail needs a difference both large (the AUC) and beyond the classifier's noise
         yield Measurement(auc, o.max_auc, ">=", msg, details, digits=4, findings=[
             self.side_finding(f"{prefix(ref)}production inputs differ from the {ref.name} "
                               f"prompts (AUC {auc:.2f}); the most production-like: {ex}",
-                              prod, top, details)]).also(Condition("z", z, ">=", MIN_Z))
+                              prod, top, details)]).also(Condition("significance z", z, ">=", MIN_Z))

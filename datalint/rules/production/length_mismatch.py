@@ -53,8 +53,11 @@ class LengthMismatch(ProductionRule):
     ## Options
     ``max-ks`` (float, default 0.3): the KS statistic at or above which the rule fails.
     ``examples`` (int, default 3): production inputs shown as examples.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the KS statistic between the two length distributions is at least max-ks")
     code = "M004"
     name = "length-mismatch"
     summary = "production inputs whose lengths the training prompts do not cover"
@@ -64,6 +67,7 @@ class LengthMismatch(ProductionRule):
     class Options:
         max_ks: float = 0.3
         examples: int = 3
+        error_at: float | None = None
 
     def compare(self, ref, prod, res):
         o = self.options

@@ -59,8 +59,12 @@ class OverrepresentedTopics(ProductionRule):
     unvisited.  ``max-share`` (float, default 0.2): the share of training prompts in unvisited
     topics above which the rule fails.  ``examples`` (int, default 3): example prompts per
     topic.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the share of training prompts in topics production (nearly) never visits is above "
+               "max-share")
     code = "M006"
     name = "overrepresented-topics"
     summary = "training topics that production never visits"
@@ -72,6 +76,7 @@ class OverrepresentedTopics(ProductionRule):
         ratio: float = 0.2
         max_share: float = 0.2
         examples: int = 3
+        error_at: float | None = None
 
     def compare(self, ref, prod, res):
         o = self.options

@@ -6,8 +6,8 @@ from ...report.judge import Measurement
 from ...resources.knn import knn
 from ...resources.textstats import pct, share, stable_sample
 
-from ._common import (ProductionRule, cluster_labels, domain_classifier, example, kmeans,
-                      nearest_to_centroid, ordered, prefix, quote)
+from ._common import (NO_TOPIC, ProductionRule, cluster_labels, domain_classifier, example,
+                      kmeans, nearest_to_centroid, ordered, prefix, quote)
 
 #: Texts of the reference side used as the "rest" when labelling clusters.
 BACKGROUND = 2_000
@@ -96,8 +96,12 @@ class ProductionCoverage(ProductionRule):
     ``max-excess`` (float, default 0.1): the uncovered share above the training set's own
     (baseline) share at which the rule fails.  ``clusters`` (int, default 5): how many
     uncovered clusters are reported.  ``examples`` (int, default 3): examples per cluster.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the share of production inputs the training prompts do not cover is above its "
+               "baseline (what a sample like training would score) plus max-excess")
     code = "M001"
     name = "production-coverage"
     summary = "production inputs that no training prompt resembles, grouped into topics"
@@ -111,6 +115,7 @@ class ProductionCoverage(ProductionRule):
         max_excess: float = 0.1
         clusters: int = 5
         examples: int = 3
+        error_at: float | None = None
 
     def compare(self, ref, prod, res):
         o = self.options
@@ -145,7 +150,9 @@ class ProductionCoverage(ProductionRule):
                    "median_nn_distance": round(scale, 4), "distance_limit": round(limit, 4),
                    "median_distance_to_training": round(float(np.median(dist)), 4),
                    "clusters": clusters}
-        top = "; ".join(f"{c['label']} ({c['size']})" for c in clusters[:3])
+        top = "; ".join(f"{c['size']:,} input{'s' if c['size'] != 1 else ''} on no one topic (no "
+                        "word recurs among them)" if c["label"] == NO_TOPIC else
+                        f"{c['label']} ({c['size']})" for c in clusters[:3])
         msg = (f"{prefix(ref)}{pct(value)} of {n:,} production inputs ({m:,}) are not covered "
                f"by the {ref.name} prompts ({int(far.sum()):,} farther than {o.ratio:g}× their "
                f"median neighbour distance, {int(dense.sum()):,} where production is "

@@ -79,8 +79,12 @@ class StyleMismatch(ProductionRule):
     ``max-effect`` (float, default 0.5): the Cohen's h at or above which the rule fails (a
     medium effect).  ``features`` (int, default 3): how many differing features are reported.
     ``examples`` (int, default 2): production examples per feature.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("one style feature differs by an effect of at least max-effect and the "
+               "difference is significant (z ≥ 3)")
     code = "M005"
     name = "style-mismatch"
     summary = "how production users phrase things differently from the training prompts"
@@ -91,6 +95,7 @@ class StyleMismatch(ProductionRule):
         max_effect: float = 0.5
         features: int = 3
         examples: int = 2
+        error_at: float | None = None
 
     def compare(self, ref, prod, res):
         o = self.options
@@ -117,8 +122,8 @@ class StyleMismatch(ProductionRule):
         top = rows[0]
         value = abs(top["effect"])
         # a fail needs one feature whose difference is both large and beyond the noise
-        tests = [(Condition(f"{r['feature']} effect", abs(r["effect"]), ">=", o.max_effect),
-                  Condition(f"{r['feature']} z", r["z"], ">=", MIN_Z)) for r in rows]
+        tests = [(Condition(f"{r['feature']}: effect", abs(r["effect"]), ">=", o.max_effect),
+                  Condition("significance z", r["z"], ">=", MIN_Z)) for r in rows]
         shown = [r for r in rows[:o.features] if abs(r["effect"]) >= 0.2] or rows[:1]
         for r in shown:  # examples: production inputs that have (or lack) the feature
             want = r["effect"] > 0

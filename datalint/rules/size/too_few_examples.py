@@ -12,9 +12,9 @@ class TooFewExamples(DatasetRule):
 
     ## What it does
     Counts the records of the whole run (all files together) and reports the dataset when there
-    are fewer than ``min-records``.  Below 10 records the finding is an error, since fine-tuning
-    services reject such files.  The count is also reported as a metric.  An empty input is left
-    to ``empty-file``.
+    are fewer than ``min-records``.  Below 10 records (``error-below``), and with no records at
+    all, the finding is an error, which fails the default gate: fine-tuning services reject such
+    files, and there is nothing to train on.  The count is also reported as a metric.
 
     ## Why it hurts fine-tuning
     With a handful of examples the model either barely changes or memorises them, and no
@@ -33,9 +33,12 @@ class TooFewExamples(DatasetRule):
 
     ## Options
     ``min-records`` (int, default 100): the smallest number of records that does not get a
-    finding.
+    finding.  ``error-below`` (int, default 10): fewer records than this are an error (0 records
+    always are).
     """
 
+    decides = ("there are fewer records than min-records")
+    severe = ("there are no records at all")
     code = "S001"
     name = "too-few-examples"
     summary = "fewer records than fine-tuning needs"
@@ -44,18 +47,22 @@ class TooFewExamples(DatasetRule):
     @dataclass
     class Options:
         min_records: int = 100
+        error_below: int = API_MINIMUM
 
     def check_dataset(self, dataset):
         n = dataset.count
         minimum = self.options.min_records
-        if n < API_MINIMUM:
+        if n == 0:
+            found = FindingDraft("no records: there is nothing to fine-tune on", data={"records": 0})
+        elif n < API_MINIMUM:
             found = FindingDraft(f"only {n} record{'s' if n != 1 else ''}: fine-tuning services "
                                  f"require at least {API_MINIMUM} (threshold: {minimum:,})",
-                                 data={"records": n}, severity="error")
+                                 data={"records": n})
         else:
             found = FindingDraft(f"only {n:,} records, fewer than {minimum:,}: too few for "
                                  "fine-tuning to show a reliable effect", data={"records": n})
-        # no records at all is empty-file's finding, not this one's
+        # below error-below (default: the services' minimum), and with no records at all, the
+        # judge makes the fail an error
         yield Measurement(n, minimum, "<", f"{n:,} records (threshold {minimum:,})",
-                          {"files": len(dataset.sources)}, findings=[found]).also(
-            Condition("records", n, ">", 0))
+                          {"files": len(dataset.sources)}, findings=[found]).severe_when(
+            Condition("records", n, "<", 1))

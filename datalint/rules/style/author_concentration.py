@@ -95,8 +95,11 @@ class AuthorConcentration(DatasetRule):
     one of the common names.  ``max-share`` (float, default 0.5): the top contributor's share
     at or above which the dataset is reported.  ``top`` (int, default 10): how many
     contributors the breakdown lists.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the top contributor wrote at least max-share of the records")
     code = "Y003"
     name = "author-concentration"
     summary = "one author, annotator, agent or vendor wrote most of the records"
@@ -108,6 +111,7 @@ class AuthorConcentration(DatasetRule):
         field: str = ""
         max_share: float = 0.5
         top: int = 10
+        error_at: float | None = None
 
     def check_dataset(self, dataset):
         records = dataset.records

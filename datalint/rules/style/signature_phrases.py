@@ -134,8 +134,11 @@ class SignaturePhrases(DatasetRule):
     reported.  ``min-distinct`` (int, default 3): a phrase must occur in at least this many
     different answers.  ``sample`` (int, default 5000): the most answers read.  ``top`` (int,
     default 10): the most phrases reported.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("at least one phrase recurs in min-share of the answers (a signature)")
     code = "Y002"
     name = "signature-phrases"
     summary = "openers, closers, sign-offs and catch-phrases recurring in many answers"
@@ -148,6 +151,7 @@ class SignaturePhrases(DatasetRule):
         min_distinct: int = 3
         sample: int = 5000
         top: int = 10
+        error_at: float | None = None
 
     def check_dataset(self, dataset):
         records = dataset.records

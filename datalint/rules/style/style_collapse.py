@@ -77,8 +77,11 @@ class StyleCollapse(DatasetRule):
     ``min-spread`` (float, default 0.2): the median between-answer spread of the habits below
     which the dataset is reported.  ``sample`` (int, default 2000): the most distinct answers
     profiled.  ``min-answers`` (int, default 20): fewer distinct answers are not judged.
+    ``error-below`` (float, default none): a failing value below this is an error, which fails
+    the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the style spread over the answers' habits is below min-spread")
     code = "Y001"
     name = "style-collapse"
     summary = "every answer in one voice: style habits that do not vary between answers"
@@ -90,6 +93,7 @@ class StyleCollapse(DatasetRule):
         min_spread: float = 0.2
         sample: int = 2000
         min_answers: int = 20
+        error_below: float | None = None
 
     def check_dataset(self, dataset):
         records = dataset.records

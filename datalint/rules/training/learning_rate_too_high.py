@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from ...report.judge import Measurement
+from ...report.judge import Condition, Measurement
 from .configs import ADAPTER_METHODS, FULL_WEIGHT_METHODS, number as rate
 
 from ._common import TrainingRule, unknown
@@ -53,6 +53,9 @@ class LearningRateTooHigh(TrainingRule):
     ``error-factor`` (float, default 10.0): a rate this many times the limit is an error.
     """
 
+    decides = ("the learning rate is above the limit for the method (max-lora or "
+               "max-full), or the multiplier is above max-multiplier")
+    severe = ("the rate (or multiplier) is at least error-factor times its limit")
     code = "T002"
     name = "learning-rate-too-high"
     summary = "a learning rate above the range for LoRA (1e-4) or full fine-tuning (2e-5)"
@@ -65,8 +68,10 @@ class LearningRateTooHigh(TrainingRule):
         max_multiplier: float = 2.0
         error_factor: float = 10.0
 
-    def _severity(self, value: float, limit: float) -> str | None:
-        return "error" if value >= limit * self.options.error_factor else None
+    def _severe(self, what: str, value: float, limit: float) -> Condition:
+        """A fail is an error at ``error-factor`` times the limit."""
+        return Condition(f"{what} against error-factor {self.options.error_factor:g} × the limit:",
+                         value, ">=", limit * self.options.error_factor)
 
     def check_setup(self, dataset, setup):
         o = self.options
@@ -78,9 +83,9 @@ class LearningRateTooHigh(TrainingRule):
                                   self.draft_at(mult, f"{mult.describe()} is above "
                                                 f"{o.max_multiplier:g}: a multiplier this high "
                                                 "makes the model overfit and forget; start "
-                                                "from auto or a smaller value",
-                                                severity=self._severity(mult.value,
-                                                                        o.max_multiplier))])
+                                                "from auto or a smaller value")]
+                              ).severe_when(self._severe("learning rate multiplier", mult.value,
+                                                         o.max_multiplier))
         if lr is None:
             if mult is None:
                 yield self.skipped(unknown(setup, "learning_rate" if setup.learning_rate
@@ -104,8 +109,8 @@ class LearningRateTooHigh(TrainingRule):
                         + (f" for {what}" if what else ""), findings=[
                             self.draft_at(lr, f"{lr.describe()} is above {rate(limit)}, "
                                           f"{range_}: large updates overwrite what the base "
-                                          f"model knew; use {fix}",
-                                          severity=self._severity(value, limit))])
+                                          f"model knew; use {fix}")]
+                        ).severe_when(self._severe("learning rate", value, limit))
         if what is None and value > o.max_full:
             # within the LoRA limit (a pass) but above full fine-tuning's: a caveat
             m.notes.append(self.draft_at(

@@ -40,8 +40,11 @@ class SeqLenTruncatesData(TrainingRule):
     ## Options
     ``max-share`` (float, default 0.0): the largest share of records (0–1) that may exceed the
     length without a finding.
+    ``error-at`` (float, default none): a failing value at or above this is an error, which
+    fails the default gate (``--fail-on error``); off by default.
     """
 
+    decides = ("the share of records longer than the sequence length is above max-share")
     code = "T006"
     name = "seq-len-truncates-data"
     summary = "the training config's max sequence length cuts some examples"
@@ -51,6 +54,7 @@ class SeqLenTruncatesData(TrainingRule):
     @dataclass
     class Options:
         max_share: float = 0.0
+        error_at: float | None = None
 
     def setup(self) -> None:
         super().setup()

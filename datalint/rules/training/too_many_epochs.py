@@ -1,7 +1,7 @@
 from collections import Counter
 from dataclasses import dataclass
 
-from ...report.judge import Measurement
+from ...report.judge import Condition, Measurement
 from ._common import TrainingRule, epochs_of, unknown
 
 
@@ -44,6 +44,8 @@ class TooManyEpochs(TrainingRule):
     below this many distinct records the finding is an error rather than a warning.
     """
 
+    decides = ("epochs × duplication (passes over each distinct example) is above max-epochs")
+    severe = ("there are fewer distinct examples than small-dataset")
     code = "T001"
     name = "too-many-epochs"
     summary = "more epochs × duplication than the 1–3 passes fine-tuning needs"
@@ -85,6 +87,8 @@ class TooManyEpochs(TrainingRule):
                           f"per distinct example",
                           {"epochs": epochs, "records": n, "distinct": distinct}, digits=3,
                           findings=[self.draft_at(
-                              where, msg, severity="error" if small else None,
+                              where, msg,
                               data={"epochs": epochs, "duplication": round(dup, 4),
-                                    "exposures": round(exposures, 4), "distinct": distinct})])
+                                    "exposures": round(exposures, 4), "distinct": distinct})]
+                          ).severe_when(Condition("distinct examples", distinct, "<",
+                                                  self.options.small_dataset))

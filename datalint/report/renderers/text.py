@@ -34,11 +34,28 @@ def _related_line(related, label: str = "also at") -> str | None:
     return f"    {label} {', '.join(parts)}{more}"
 
 
-def _finding_line(f, st) -> str:
-    loc = st(location_str(f.location), bold=True)
-    code = st(f.code, fg=_SEV_COLOR[f.severity], bold=True)
+#: Without --verbose, a finding's line is cut to about two rows of a 100-column terminal.
+LINE_CHARS = 196
+
+
+def _cut(text: str, room: int) -> str:
+    """``text`` cut to ``room`` characters at a word, ending with "…"."""
+    if len(text) <= room:
+        return text
+    cut = text[:max(room - 2, 20)]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > room // 2 else cut).rstrip(" ,;:(|") + " …"
+
+
+def _finding_line(f, st, full: bool = True) -> str:
+    where = location_str(f.location)
     field = f" [{escape_terminal(f.location.field)}]" if f.location.field else ""
-    return f"{loc}  {code} {f.name}  {escape_terminal(f.message)}{st(field, dim=True)}"
+    msg = escape_terminal(f.message)
+    if not full:
+        msg = _cut(msg, LINE_CHARS - len(where) - len(f.code) - len(f.name) - len(field) - 5)
+    loc = st(where, bold=True)
+    code = st(f.code, fg=_SEV_COLOR[f.severity], bold=True)
+    return f"{loc}  {code} {f.name}  {msg}{st(field, dim=True)}"
 
 
 def _group_lines(g, st) -> list[str]:
@@ -79,12 +96,12 @@ def _metric_lines(report: Report, st, show_all: bool) -> list[str]:
     if as_finding or passed:
         parts = []
         if as_finding:
-            parts.append(f"{as_finding:,} failed, each shown above as its rule's finding")
+            parts.append(f"{as_finding:,} failed (shown as their findings)")
         if passed:
             parts.append(f"{passed:,} {'passed or informed' if _any_info(report) else 'passed'}")
         n = len(report.metrics)
-        out.append(f"{st('metrics', dim=True)} {n:,} measured: {'; '.join(parts)} "
-                   "(--show-metrics lists every metric)")
+        out.append(f"{st('metrics', dim=True)} {n:,} measured: {', '.join(parts)}; "
+                   "--show-metrics lists them")
     return out
 
 
@@ -105,8 +122,7 @@ def _codes(codes: list[str]) -> str:
             out[-1].append(c)
         else:
             out.append([c])
-    return ", ".join(r[0] if len(r) < 3 else f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(r)
-                     for r in out)
+    return ", ".join(", ".join(r) if len(r) < 3 else f"{r[0]}–{r[-1]}" for r in out)
 
 
 def _skipped_lines(report: Report, st, verbose: bool) -> list[str]:
@@ -117,8 +133,8 @@ def _skipped_lines(report: Report, st, verbose: bool) -> list[str]:
         by_reason.setdefault(s.reason, []).append(s)
     if not verbose and len(by_reason) > 1:
         codes = _codes(sorted(s.code for s in report.skipped))
-        return [f"{st('skipped', dim=True)} {len(report.skipped):,} rules ({codes}): each "
-                "needs an input or a field this run did not have (--verbose says which)"]
+        return [f"{st('skipped', dim=True)} {len(report.skipped):,} rules ({codes}) for want "
+                "of an input or a field; --verbose says which"]
     out = []
     for reason, group in by_reason.items():
         names = (f"{group[0].code} {group[0].name}" if len(group) == 1 else
@@ -149,13 +165,19 @@ def render(report: Report, *, color: bool = False, statistics_only: bool = False
         groups, rest = systemic(report)
         for g in groups:
             out += _group_lines(g, st)
+        cut = 0
         for f in ranked(rest):
-            out.append(_finding_line(f, st))
+            line = _finding_line(f, st, full=verbose)
+            cut += line.endswith(" …") or line.rsplit(" [", 1)[0].endswith(" …")
+            out.append(line)
             rel = _related_line(f.related)
             if rel:
                 out.append(rel)
         out += _metric_lines(report, st, show_metrics)
         out += _skipped_lines(report, st, verbose)
+        if cut:
+            out.append(f"{st('cut', dim=True)} {cut:,} long message{'s' if cut != 1 else ''} "
+                       "end with … (--verbose prints them in full, and --format json)")
         for note in report.notes:
             out.append(f"{st('note', dim=True)} {escape_terminal(note)}")
     for e in report.input_errors:

@@ -150,8 +150,9 @@ def _check_options(*, output_format: bool):
                              "(by default only failed metrics no finding shows, and a "
                              "one-line count of the rest)."),
            click.option("-v", "--verbose", is_flag=True,
-                        help="Text output: --show-metrics, and each skipped rule with its "
-                             "reason.")] if output_format else []),
+                        help="Text output: --show-metrics, each skipped rule with its "
+                             "reason, and every message in full (by default cut at about "
+                             "two lines).")] if output_format else []),
         click.option("--color/--no-color", default=None,
                      help="Colour the text output [default: only on a terminal]."),
         click.option("--progress/--no-progress", default=None,

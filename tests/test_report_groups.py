@@ -230,3 +230,13 @@ def test_demo_report_fits_on_one_screen(monkeypatch):
     assert all(len(x) <= 200 for x in above[1:])
     assert not any(" PASS " in x for x in above)
     assert sum(x.startswith("skipped") for x in above) <= 1
+
+
+def test_long_messages_are_cut_unless_verbose():
+    long = "most uniform: " + "; ".join(f"habit {i} (spread 0.0{i})" for i in range(40))
+    r = Report(findings=[Finding("Y001", "style-collapse", "warning", long, Location())],
+               files=["a"], records=30)
+    line = next(x for x in _body(render("text", r)) if "Y001" in x)
+    assert line.endswith(" …") and len(line) <= 200
+    assert any(x.startswith("cut 1 long message ends with …") for x in _body(render("text", r)))
+    assert long in render("text", r, verbose=True)

@@ -176,8 +176,9 @@ def render(report: Report, *, color: bool = False, statistics_only: bool = False
         out += _metric_lines(report, st, show_metrics)
         out += _skipped_lines(report, st, verbose)
         if cut:
-            out.append(f"{st('cut', dim=True)} {cut:,} long message{'s' if cut != 1 else ''} "
-                       "end with … (--verbose prints them in full, and --format json)")
+            out.append(f"{st('cut', dim=True)} {cut:,} long message"
+                       f"{'s end' if cut != 1 else ' ends'} with … (--verbose prints "
+                       f"{'them' if cut != 1 else 'it'} in full, and --format json)")
         for note in report.notes:
             out.append(f"{st('note', dim=True)} {escape_terminal(note)}")
     for e in report.input_errors:

@@ -152,7 +152,7 @@ def _check_options(*, output_format: bool):
            click.option("-v", "--verbose", is_flag=True,
                         help="Text output: --show-metrics, each skipped rule with its "
                              "reason, and every message in full (by default cut at about "
-                             "two lines).")] if output_format else []),
+                             "two lines when the findings fill more than a screen).")] if output_format else []),
         click.option("--color/--no-color", default=None,
                      help="Colour the text output [default: only on a terminal]."),
         click.option("--progress/--no-progress", default=None,

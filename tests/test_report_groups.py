@@ -232,11 +232,20 @@ def test_demo_report_fits_on_one_screen(monkeypatch):
     assert sum(x.startswith("skipped") for x in above) <= 1
 
 
-def test_long_messages_are_cut_unless_verbose():
+def test_long_messages_are_cut_when_they_do_not_fit_a_screen():
     long = "most uniform: " + "; ".join(f"habit {i} (spread 0.0{i})" for i in range(40))
-    r = Report(findings=[Finding("Y001", "style-collapse", "warning", long, Location())],
-               files=["a"], records=30)
-    line = next(x for x in _body(render("text", r)) if "Y001" in x)
-    assert line.endswith(" …") and len(line) <= 200
-    assert any(x.startswith("cut 1 long message ends with …") for x in _body(render("text", r)))
-    assert long in render("text", r, verbose=True)
+
+    def rep(n):
+        return Report(findings=[Finding("Y001", "style-collapse", "warning", f"{k}: {long}",
+                                        Location()) for k in range(n)],
+                      files=["a"], records=30)
+    # one long finding fits a screen: shown whole
+    assert long in render("text", rep(1))
+    assert not any(x.startswith("cut") for x in _body(render("text", rep(1))))
+    # six take 48 rows of 100 columns: each cut to two rows, and a line says so
+    body = _body(render("text", rep(6)))
+    lines = [x for x in body if "Y001" in x]
+    assert len(lines) == 6 and all(x.endswith(" …") and len(x) <= 200 for x in lines)
+    assert "cut 6 long messages end with … (--verbose prints them in full, and --format " \
+           "json)" in body
+    assert render("text", rep(6), verbose=True).count(long) == 6

@@ -34,8 +34,10 @@ def _related_line(related, label: str = "also at") -> str | None:
     return f"    {label} {', '.join(parts)}{more}"
 
 
-#: Without --verbose, a finding's line is cut to about two rows of a 100-column terminal.
+#: Without --verbose, when the findings would take more than a screen (SCREEN_ROWS rows of
+#: a 100-column terminal), each finding's line is cut to about two rows.
 LINE_CHARS = 196
+SCREEN_ROWS = 40
 
 
 def _cut(text: str, room: int) -> str:
@@ -47,15 +49,24 @@ def _cut(text: str, room: int) -> str:
     return (cut[:space] if space > room // 2 else cut).rstrip(" ,;:(|") + " …"
 
 
-def _finding_line(f, st, full: bool = True) -> str:
+def _finding_line(f, st, full: bool = True) -> tuple[str, bool]:
+    """The finding's line, and whether its message was cut."""
     where = location_str(f.location)
     field = f" [{escape_terminal(f.location.field)}]" if f.location.field else ""
-    msg = escape_terminal(f.message)
-    if not full:
-        msg = _cut(msg, LINE_CHARS - len(where) - len(f.code) - len(f.name) - len(field) - 5)
+    whole = escape_terminal(f.message)
+    msg = whole if full else _cut(whole, LINE_CHARS - len(where) - len(f.code)
+                                  - len(f.name) - len(field) - 5)
     loc = st(where, bold=True)
     code = st(f.code, fg=_SEV_COLOR[f.severity], bold=True)
-    return f"{loc}  {code} {f.name}  {msg}{st(field, dim=True)}"
+    return f"{loc}  {code} {f.name}  {msg}{st(field, dim=True)}", msg != whole
+
+
+def _plain(text: str, **_: object) -> str:
+    return text
+
+
+def _rows(lines: list[str]) -> int:
+    return sum(max(1, -(-len(x) // 100)) for x in lines)
 
 
 def _group_lines(g, st) -> list[str]:
@@ -165,10 +176,14 @@ def render(report: Report, *, color: bool = False, statistics_only: bool = False
         groups, rest = systemic(report)
         for g in groups:
             out += _group_lines(g, st)
+        order = ranked(rest)
+        full = verbose or _rows([_finding_line(f, _plain)[0] for f in order]
+                                + [x for x in map(_related_line, (f.related for f in order))
+                                   if x]) <= SCREEN_ROWS
         cut = 0
-        for f in ranked(rest):
-            line = _finding_line(f, st, full=verbose)
-            cut += line.endswith(" …") or line.rsplit(" [", 1)[0].endswith(" …")
+        for f in order:
+            line, was_cut = _finding_line(f, st, full=full)
+            cut += was_cut
             out.append(line)
             rel = _related_line(f.related)
             if rel:

@@ -143,7 +143,16 @@ def _check_options(*, output_format: bool):
         MAX_LINE_BYTES(), MODEL(), EVAL(), PRODUCTION(), PRODUCTION_FIELD(), CACHE_DIR(),
         NO_CACHE(), TRAINING_CONFIG(),
         *([click.option("--statistics", is_flag=True,
-                        help="Print only the summary by rule.")] if output_format else []),
+                        help="Print only the counts by rule (count, code, name), no verdict, "
+                             "metrics or skipped rules."),
+           click.option("--show-metrics", is_flag=True,
+                        help="Text output: list every metric, also those that passed "
+                             "(by default only failed metrics no finding shows, and a "
+                             "one-line count of the rest)."),
+           click.option("-v", "--verbose", is_flag=True,
+                        help="Text output: --show-metrics, each skipped rule with its "
+                             "reason, and every message in full (by default cut at about "
+                             "two lines when the findings fill more than a screen).")] if output_format else []),
         click.option("--color/--no-color", default=None,
                      help="Colour the text output [default: only on a terminal]."),
         click.option("--progress/--no-progress", default=None,
@@ -163,7 +172,7 @@ def _check_options(*, output_format: bool):
 @main.command()
 @_check_options(output_format=True)
 def check(paths, fmt, output, statistics, color, progress, baseline_file=None,
-          write_baseline_file=None, **config_values):
+          write_baseline_file=None, show_metrics=False, verbose=False, **config_values):
     """Lint dataset files, folders, or cached Hugging Face dataset ids.
 
     \b
@@ -218,7 +227,8 @@ def check(paths, fmt, output, statistics, color, progress, baseline_file=None,
     # --- end workflows
 
     use_color = (output is None and sys.stdout.isatty()) if color is None else color
-    text = render(fmt, report, color=use_color and fmt == "text", statistics_only=statistics)
+    text = render(fmt, report, color=use_color and fmt == "text", statistics_only=statistics,
+                  show_metrics=show_metrics, verbose=verbose)
     # --- workflows: baseline
     if report.baselined is not None and fmt == "text":
         text += _baseline_line(report.baselined, stale)
@@ -229,6 +239,9 @@ def check(paths, fmt, output, statistics, color, progress, baseline_file=None,
         except OSError as e:
             _fail(f"{output}: cannot write report ({e.strerror})")
         if fmt != "text":
+            from .report.renderers.diagnosis import verdict_line
+
+            click.echo(verdict_line(report.diagnosis, color=sys.stderr.isatty()), err=True)
             click.echo(render("text", report, color=sys.stderr.isatty(), statistics_only=True),
                        err=True, nl=False)
             # --- workflows: baseline
@@ -367,7 +380,7 @@ def explain_cmd(ctx, **kw):
     Runs the same checks as `datalint check` (same options) and prints only the verdict and
     the diagnosis: each cause with the findings and metrics behind it and the fix.
     """
-    kw.update(fmt="diagnosis", statistics=False)
+    kw.update(fmt="diagnosis", statistics=False, show_metrics=False, verbose=False)
     ctx.invoke(check, **kw)
 
 

@@ -135,11 +135,13 @@ class Rule:
     # -- building findings ----------------------------------------------------------------
     def finding(self, record: Record | None, message: str, field: str | None = None,
                 related: list[Location] | None = None, severity: str | None = None,
-                data: dict | None = None, location: Location | None = None) -> Finding:
+                data: dict | None = None, location: Location | None = None,
+                evidence: str | None = None) -> Finding:
         if location is None:
             location = record.location(field) if record is not None else Location()
         level = self.level if (self.severity_overridden or severity is None) else severity
-        return Finding(self.code, self.name, level, message, location, related or [], data)
+        return Finding(self.code, self.name, level, message, location, related or [], data,
+                       evidence)
 
 
 class RecordRule(Rule):

@@ -419,6 +419,10 @@ def test_text_output_and_skips_for_the_user(tmp_path):
     assert r.exit_code == 0  # warnings only
     out = r.output
     assert f"{TRAINING / 'openai-job-noval.json'}  T004 no-validation-split" in out
+    # the reasons of the skipped rules are one line by default, each with --verbose
+    assert "--verbose says which" in out
+    out = invoke("check", data, "--select", "training", "--verbose",
+                 "--training-config", TRAINING / "openai-job-noval.json").output
     assert "skipped T001 too-many-epochs: hyperparameters.n_epochs is 'auto'" in out
 
 

@@ -23,6 +23,12 @@ class Finding:
     location: Location
     related: list[Location] = field(default_factory=list)
     data: dict[str, Any] | None = None
+    #: what this finding shares with the other findings of its rule that have one cause, as
+    #: the end of a sentence about records ('contain the special token "<|im_end|>"'); set by
+    #: the rules whose findings can repeat one defect on many records, None otherwise.  The
+    #: text, Markdown and HTML reports group a rule's findings with one evidence when they
+    #: cover a large share of the records (datalint/report/groups.py); not in the JSON.
+    evidence: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {

@@ -234,6 +234,26 @@ def _diagnosis(diag: Diagnosis) -> list[str]:
     return out
 
 
+def _systemic(report: Report) -> list[str]:
+    from ..groups import systemic
+
+    groups, _ = systemic(report)
+    if not groups:
+        return []
+    out = ['<h2 id="systemic">Systemic defects: one cause on many records</h2>']
+    for g in groups:
+        out.append(f'<div class="card" style="border-left-color:{_SEV_COLOR[g.severity]}">')
+        out.append(f'<h3><a href="#rule-{esc(g.code)}"><code>{esc(g.code)}</code></a> '
+                   f"{esc(g.name)} {_sev(g.severity)}</h3>")
+        out.append(f"<p>{esc(g.headline())}.</p>")
+        if g.fix():
+            out.append(f"<p><b>Fix:</b> {esc(g.fix())}</p>")
+        ex = ", ".join(esc(_loc(loc)) for loc in g.examples())
+        out.append(f'<p class="muted">e.g. at <span class="loc">{ex}</span> (all '
+                   f"{len(g.findings):,} findings in the JSON report)</p></div>")
+    return out
+
+
 def _metrics(report: Report) -> list[str]:
     if not report.metrics:
         return []
@@ -372,6 +392,7 @@ def render(report: Report, **_: object) -> str:
            + f"); {_plural(sum(m.verdict == 'fail' for m in report.metrics), 'metric')} failed"
            + (f"; {report.suppressed:,} suppressed" if report.suppressed else "") + ".</p>"]
     out += _diagnosis(diag)
+    out += _systemic(report)
 
     # charts
     charts = []

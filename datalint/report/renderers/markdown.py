@@ -141,25 +141,41 @@ def render(report: Report, **_: object) -> str:
             out.append(f"| {code} {md_text(name)} | {_SEV_ICON[s]} {s} | {n:,} |")
         out.append("")
 
-    # -- top findings: the most severe first, in file order within a severity
-    if report.findings:
-        ranked = sorted(report.findings, key=lambda f: -SEVERITY_RANK[f.severity])
-        top = ranked[:TOP]
-        out.append(f"### Top findings ({len(top)} of {len(report.findings):,})")
+    # -- systemic defects: one entry for one rule's findings with one evidence on many records
+    from ..groups import ranked as _ranked, systemic
+
+    groups, rest = systemic(report)
+    if groups:
+        out.append("### Systemic defects")
+        out.append("")
+        out.append("| rule | records | examples | fix |")
+        out.append("|---|---|---|---|")
+        for g in groups:
+            ex = ", ".join(_loc(loc) for loc in g.examples())
+            out.append(f"| {_SEV_ICON[g.severity]} {g.code} {md_text(g.name)} | "
+                       f"{md_text(g.headline())} | {ex} (all {len(g.findings):,} in the JSON "
+                       f"report) | {md_text(g.fix())} |")
+        out.append("")
+
+    # -- top findings: the most important first (severity, then cause), in file order
+    if rest:
+        top = _ranked(rest)[:TOP]
+        grouped = f", {len(report.findings) - len(rest):,} grouped above" if groups else ""
+        out.append(f"### Top findings ({len(top)} of {len(rest):,}{grouped})")
         out.append("")
         out.append("| location | rule | message |")
         out.append("|---|---|---|")
         out += [_finding_row(f) for f in top]
         out.append("")
-        if len(report.findings) > len(top):
-            shown = report.findings[:MAX_ALL]
-            out.append(f"<details><summary>All findings ({len(report.findings):,})</summary>")
+        if len(rest) > len(top):
+            shown = rest[:MAX_ALL]
+            out.append(f"<details><summary>All findings ({len(rest):,}{grouped})</summary>")
             out.append("")
             out.append("| location | rule | message |")
             out.append("|---|---|---|")
             out += [_finding_row(f) for f in shown]
-            if len(report.findings) > len(shown):
-                out.append(f"| … | | {len(report.findings) - len(shown):,} more: see the JSON "
+            if len(rest) > len(shown):
+                out.append(f"| … | | {len(rest) - len(shown):,} more: see the JSON "
                            "or HTML report |")
             out.append("")
             out.append("</details>")

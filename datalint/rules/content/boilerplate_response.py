@@ -411,7 +411,8 @@ class BoilerplateResponse(RecordRule):
                                      f"{why})",
                              field=t.field, severity=p.severity,
                              data={"phrase": m.group(), "pattern": p.id, "category": kind,
-                                   "why": why})
+                                   "why": why},
+                             evidence=f"contain a canned {kind} ({p.description})")
             if out is None:
                 out = [f]
             else:

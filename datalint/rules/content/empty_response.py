@@ -13,6 +13,10 @@ _ASKS_OUTPUT = re.compile(r"\b(?:what|which|predict|guess|determine|show)\b[^?\n
                           r"|\b(?:output|result) of\b", re.I)
 
 
+def _a(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def _quote(s: str, n: int = 40) -> str:
     s = s.replace("\n", "\\n")
     return f'"{s[:n]}…"' if len(s) > n else f'"{s}"'
@@ -107,7 +111,8 @@ class EmptyResponse(RecordRule):
                 return None
             msg = f"{what} is empty" if not text else f"{what} is only whitespace"
             return self.finding(record, msg, field=t.field, severity=severity,
-                                data={"value": text})
+                                data={"value": text},
+                                evidence=f"have an empty (or whitespace-only) {what}")
         if self.ps.regex is None:
             return None
         for p, _m in self.ps.scan(value, t.role, t.field):
@@ -116,7 +121,9 @@ class EmptyResponse(RecordRule):
             return self.finding(
                 record, f"{what} is only the placeholder {_quote(value)} ({p.description})",
                 field=t.field, severity=severity or p.severity,
-                data={"value": value, "pattern": p.id})
+                data={"value": value, "pattern": p.id},
+                evidence=f"have {_a(what)} {what} that is only the placeholder "
+                         f"{_quote(value)}")
         return None
 
 

@@ -232,8 +232,12 @@ class LeakedSpecialToken(PackRuleMixin, RecordRule):
                 if len(distinct) > 1 else "")
         if p.id != _SCAFFOLD:
             msg += " in the text"
+            evidence = f"contain the special token {_quote(tok.strip())} ({p.description})"
+        else:
+            evidence = f"go on after the answer with a {p.description}"
         return self.finding(record, msg, field=field, severity=p.severity,
-                            data={"token": tok, "pattern": p.id, "count": len(found)})
+                            data={"token": tok, "pattern": p.id, "count": len(found)},
+                            evidence=evidence)
 
     def finish(self):
         share = self.options.systemic_share

@@ -110,7 +110,9 @@ class NoInputPlaceholder(RecordRule):
                         record, f"input is a \"no input\" placeholder {_quote(value)} "
                                 "instead of an empty string",
                         field=span.field, severity=p.severity,
-                        data={"value": value, "pattern": p.id}),)
+                        data={"value": value, "pattern": p.id},
+                        evidence="spell out \"no input\" in their input instead of leaving "
+                                 "it empty"),)
         return self._answer(record)
 
     def _answer(self, record):
@@ -125,5 +127,6 @@ class NoInputPlaceholder(RecordRule):
                         record, f"the answer starts with {_quote(marker)} ({p.description}); "
                                 "delete that line",
                         field=span.field, severity=p.severity,
-                        data={"value": marker, "pattern": p.id}),)
+                        data={"value": marker, "pattern": p.id},
+                        evidence="have an answer that starts with a \"no input\" line"),)
         return ()

@@ -346,7 +346,9 @@ class UnfilledPlaceholder(PackRuleMixin, RecordRule):
         if len(fields) > 1:
             msg += f"; also in {', '.join(fields[1:])}"
         return self.finding(None, msg, location=replace(loc, field=field), severity=p.severity,
-                            data={"placeholder": slot, "pattern": p.id, "count": len(found)})
+                            data={"placeholder": slot, "pattern": p.id, "count": len(found)},
+                            evidence=f"contain the unfilled placeholder {_quote(slot)} "
+                                     f"({p.description})")
 
 
 def _key(slot: str) -> str:

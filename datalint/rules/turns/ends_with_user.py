@@ -63,4 +63,5 @@ class EndsWithUser(RecordRule):
             return ()  # no assistant turn at all: no-assistant-turn
         last = turns[-1]
         return (self.finding(record, f"conversation ends with an unanswered user turn "
-                                     f"(`{message_field(last)}`)", field=last.field),)
+                                     f"(`{message_field(last)}`)", field=last.field,
+                             evidence="end with an unanswered user turn"),)

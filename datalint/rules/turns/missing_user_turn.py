@@ -58,4 +58,4 @@ class MissingUserTurn(RecordRule):
         base = turns[-1].field.split("[", 1)[0].split(".", 1)[0]
         roles = " + ".join(t.role for t in turns[:6]) + (" + …" if len(turns) > 6 else "")
         return (self.finding(record, f"no user turn ({roles}): the answer has no question",
-                             field=base),)
+                             field=base, evidence="have no user turn"),)
